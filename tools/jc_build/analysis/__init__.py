@@ -1,0 +1,1 @@
+"""Analysis: the configured target graph for one platform."""

@@ -1,0 +1,262 @@
+"""The configured target graph: aliases, version pins, constraints, cycles and conflicts.
+
+Edges are configured per root: when an image's chain holds a package at an explicit
+version (``//attention/flash-infer:0.2.6.post1``), every reference to that package's
+default alias inside the same closure resolves to that version (a *pin*). Two different
+explicit versions of one package in one image are a conflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ..errors import AnalysisError
+from ..loading.labels import Label, LabelSyntaxError, parse_pattern
+from ..loading.packages import PackageLoader
+from ..model import Target
+from ..suggest import did_you_mean
+from .compat import incompatibility
+from .shorthand import ShorthandIndex
+
+Edges = dict[Label, list[Label]]
+PackageKey = tuple[str, str]  # (package directory, jetson-containers package name)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A package forced to one version inside one image."""
+
+    package: PackageKey
+    version: Label
+
+
+class ConfiguredGraph:
+    """Targets of one workspace configured for one platform."""
+
+    def __init__(self, loader: PackageLoader):
+        self.loader = loader
+        self.platform = loader.platform
+        self._edges: Edges = {}
+        self._checked: set[Label] = set()
+        self._closures: dict[Label, Edges] = {}
+        self._shorthand: ShorthandIndex | None = None
+
+    # -- targets ------------------------------------------------------------------
+    def target(self, label: Label) -> Target:
+        return self.loader.target(label)
+
+    def resolve_alias(self, label: Label) -> Label:
+        """Follow aliases to the target they stand for."""
+        seen = [label]
+        while (target := self.target(label)).kind == "alias":
+            label = target.dep_labels[0]
+            if label in seen:
+                raise AnalysisError(f"alias cycle: {' -> '.join(map(str, seen + [label]))}", target.location)
+            seen.append(label)
+        return label
+
+    def package_key(self, label: Label) -> PackageKey | None:
+        """The versioned package a container layer belongs to (None for other kinds)."""
+        target = self.target(label)
+        return (label.package, target.package_name) if target.kind == "container_layer" else None
+
+    # -- patterns -----------------------------------------------------------------
+    def resolve_pattern(self, text: str) -> list[Label]:
+        """Labels for a pattern, a label or a jetson-containers name; wildcards skip incompatible targets."""
+        if not text.startswith(("//", ":", "@")):
+            return [self.shorthand().lookup(text)]
+        try:
+            pattern = parse_pattern(text)
+        except LabelSyntaxError as exc:
+            raise AnalysisError(str(exc)) from None
+        if pattern.name is not None:
+            label = Label(pattern.package, pattern.name)
+            self.target(label)
+            self.check_compatible(label)
+            return [label]
+        packages = [p for p in self.loader.all_packages() if pattern.matches_package(p)]
+        if not packages:
+            raise AnalysisError(f"no packages match '{text}'"
+                                f"{did_you_mean(pattern.package, self.loader.all_packages())}")
+        labels = [Label(p, name) for p in packages for name in self.loader.load_package(p)]
+        return [label for label in labels if self.is_compatible(label)]
+
+    def shorthand(self) -> ShorthandIndex:
+        if self._shorthand is None:
+            self._shorthand = ShorthandIndex.build(self)
+        return self._shorthand
+
+    # -- compatibility ------------------------------------------------------------
+    def check_compatible(self, root: Label) -> None:
+        """AnalysisError naming the constraint and the platform's value if ``root`` or a dep cannot build."""
+        closure = self.closure(root)
+        for label in closure:
+            reason = incompatibility(self.target(label), self.platform)
+            if reason:
+                via = "" if label == root else f" (needed by {root} through {self._path_text(closure, root, label)})"
+                raise AnalysisError(f"{label} is not compatible with platform '{self.platform.name}': "
+                                    f"{reason}{via}", self.target(label).location)
+
+    def is_compatible(self, label: Label) -> bool:
+        try:
+            self.check_compatible(label)
+        except AnalysisError as exc:
+            if "is not compatible with platform" in exc.message:
+                return False
+            raise
+        return True
+
+    # -- edges --------------------------------------------------------------------
+    def edges(self, label: Label) -> list[Label]:
+        """Direct deps of ``label`` in declared order, each checked to exist."""
+        if label not in self._edges:
+            target = self.target(label)
+            for dep in target.dep_labels:
+                try:
+                    self.target(dep)
+                except AnalysisError as exc:
+                    raise AnalysisError(f"{label} depends on '{dep}', but {exc.message}",
+                                        target.location) from None
+            self._edges[label] = list(target.dep_labels)
+        return self._edges[label]
+
+    def _walk(self, root: Label, pins: Mapping[PackageKey, Label]) -> Edges:
+        """Every node reachable from root with its (pinned) edges; raises on a cycle."""
+        result: Edges = {}
+        stack: list[Label] = []
+        on_stack: set[Label] = set()
+
+        def visit(label: Label) -> None:
+            if label in result:
+                return
+            if label in on_stack:
+                cycle = stack[stack.index(label):] + [label]
+                raise AnalysisError("dependency cycle: " + " -> ".join(map(str, cycle)),
+                                    self.target(cycle[0]).location)
+            stack.append(label)
+            on_stack.add(label)
+            deps = [self._pinned(dep, pins) for dep in self.edges(label)] if pins else self.edges(label)
+            for dep in deps:
+                visit(dep)
+            stack.pop()
+            on_stack.discard(label)
+            result[label] = deps
+
+        visit(root)
+        return result
+
+    def _pinned(self, dep: Label, pins: Mapping[PackageKey, Label]) -> Label:
+        if self.target(dep).kind != "alias":
+            return dep
+        resolved = self.resolve_alias(dep)
+        key = self.package_key(resolved)
+        return pins.get(key, dep) if key else dep
+
+    def closure(self, root: Label) -> Edges:
+        """Configured closure of ``root``: node -> direct deps, with version pins applied."""
+        if root not in self._closures:
+            pins: dict[PackageKey, Label] = {}
+            while True:
+                edges = self._walk(root, pins)
+                new_pins = self._find_pins(root, edges)
+                if new_pins == pins:
+                    break
+                pins = new_pins
+            self._closures[root] = edges
+        return self._closures[root]
+
+    def _chain_edges(self, label: Label, edges: Edges) -> list[Label]:
+        """Edges that stay inside one image: a layer's ``deps`` and aliases (not wheels or sources)."""
+        target = self.target(label)
+        if target.kind == "alias":
+            return edges[label]
+        if target.kind != "container_layer":
+            return []
+        return edges[label][:len(target.attrs["deps"])]
+
+    def _find_pins(self, root: Label, edges: Edges) -> dict[PackageKey, Label]:
+        """Explicit versions that win over aliases; AnalysisError when two explicit versions meet."""
+        explicit: dict[PackageKey, dict[Label, Label]] = {}
+        via_alias: dict[PackageKey, set[Label]] = {}
+        for node in self.chain(root, edges, include_aliases=True):
+            is_alias = self.target(node).kind == "alias"
+            for dep in self._chain_edges(node, edges):
+                target = self.resolve_alias(dep)
+                key = self.package_key(target)
+                if key is None:
+                    continue
+                if is_alias or self.target(dep).kind == "alias":
+                    via_alias.setdefault(key, set()).add(target)
+                else:
+                    explicit.setdefault(key, {}).setdefault(target, node)
+        pins: dict[PackageKey, Label] = {}
+        for key, versions in explicit.items():
+            if len(versions) > 1:
+                (a, a_from), (b, b_from) = list(versions.items())[:2]
+                raise AnalysisError(
+                    f"{root} would put two versions of '{key[1]}' in one image: {a} "
+                    f"(via {self._path_text(edges, root, a)}) and {b} (via {self._path_text(edges, root, b)}); "
+                    f"depend on one version, or on //{key[0]} (the default) so the explicit one is used",
+                    self.target(root).location)
+            version = next(iter(versions))
+            if via_alias.get(key, set()) - {version}:
+                pins[key] = version
+        return pins
+
+    def chain(self, root: Label, edges: Edges | None = None, include_aliases: bool = False) -> list[Label]:
+        """The image-chain order of ``root``: each layer's deps before it, declared order, first kept."""
+        edges = edges if edges is not None else self.closure(root)
+        order: list[Label] = []
+        seen: set[Label] = set()
+
+        def visit(label: Label) -> None:
+            if label in seen:
+                return
+            seen.add(label)
+            for dep in self._chain_edges(label, edges):
+                visit(dep)
+            if include_aliases or self.target(label).kind != "alias":
+                order.append(label)
+
+        visit(root)
+        return order
+
+    def build_order(self, labels: Iterable[Label]) -> list[Label]:
+        """Deps before dependants over all edges, declared order, restricted to ``labels``."""
+        wanted = list(dict.fromkeys(labels))
+        keep = set(wanted)
+        order: list[Label] = []
+        seen: set[Label] = set()
+
+        def visit(label: Label, edges: Edges) -> None:
+            if label in seen:
+                return
+            seen.add(label)
+            for dep in edges.get(label, []):
+                visit(dep, edges)
+            if label in keep:
+                order.append(label)
+
+        for label in wanted:
+            visit(label, self.closure(label))
+        return order
+
+    def _path_text(self, edges: Edges, root: Label, goal: Label) -> str:
+        """``//a -> //b -> //c``: one dependency path from root to goal (breadth first)."""
+        parents: dict[Label, Label | None] = {root: None}
+        queue = [root]
+        while queue:
+            node = queue.pop(0)
+            if node == goal:
+                break
+            for dep in edges.get(node, []):
+                if dep not in parents:
+                    parents[dep] = node
+                    queue.append(dep)
+        path: list[Label] = []
+        node: Label | None = goal
+        while node is not None:
+            path.append(node)
+            node = parents.get(node)
+        return " -> ".join(map(str, reversed(path)))

@@ -1,0 +1,47 @@
+"""The interface every cache tier implements (local disk now, an OCI registry later)."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import BinaryIO, Protocol
+
+from .action_cache import ActionResult
+from .digest import Digest
+
+
+class MissingBlobError(LookupError):
+    """``put_action`` was given a result whose blobs are not (or no longer) stored."""
+
+
+class CacheBackend(Protocol):
+    """Action entries plus the content-addressed blobs they reference.
+
+    Contract: ``get_action`` returns a result only if every blob it references is
+    present; ``open_blob`` only yields content matching its digest; corruption
+    degrades to a miss, never a wrong result. Writers put blobs first, then the
+    entry. Implementations subclass this to inherit ``put_file``/``put_bytes``.
+    """
+
+    def get_action(self, key: str) -> ActionResult | None: ...
+
+    def put_action(self, result: ActionResult) -> None:
+        """Record ``result``; raise MissingBlobError if a referenced blob is absent."""
+        ...
+
+    def has_blob(self, digest: Digest) -> bool: ...
+
+    def open_blob(self, digest: Digest) -> BinaryIO | None:
+        """A binary stream of the verified blob (caller closes it), or None on a miss."""
+        ...
+
+    def put_blob(self, src: BinaryIO) -> Digest:
+        """Store everything left in ``src``; return its digest."""
+        ...
+
+    def put_file(self, path: str | os.PathLike[str]) -> Digest:
+        with open(path, "rb") as f:
+            return self.put_blob(f)
+
+    def put_bytes(self, data: bytes) -> Digest:
+        return self.put_blob(io.BytesIO(data))

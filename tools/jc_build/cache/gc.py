@@ -1,0 +1,111 @@
+"""Cache size accounting and LRU garbage collection."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .action_cache import ActionCache
+from .cas import Cas
+from .digest import Digest
+
+GRACE_S = 3600  # temp files and unreferenced blobs younger than this may belong to a live writer
+
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """Parse a byte size such as ``123``, ``500M``, ``10G`` or ``1.5GiB`` (powers of 1024)."""
+    m = _SIZE.fullmatch(text.strip())
+    if not m:
+        raise ValueError(
+            f"invalid size {text!r}: expected a number of bytes with an optional "
+            "K, M, G or T suffix (powers of 1024), e.g. 123, 500M or 10G"
+        )
+    return int(float(m[1]) * _UNITS[m[2].upper()])
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    location: Path
+    entries: int
+    blobs: int
+    total_bytes: int  # entries + blobs; temp files of in-flight writes excluded
+
+
+@dataclass(frozen=True)
+class GcReport:
+    removed_entries: int
+    removed_blobs: int
+    removed_temp_files: int
+    freed_bytes: int
+    total_bytes: int  # what remains, as in CacheStats
+
+
+def measure(root: Path, cas: Cas, actions: ActionCache) -> CacheStats:
+    entries = [st.st_size for _, st in actions.keys()]
+    blobs = [st.st_size for _, st in cas.blobs()]
+    return CacheStats(root, len(entries), len(blobs), sum(entries) + sum(blobs))
+
+
+def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, now: float) -> GcReport:
+    """Evict least recently used entries until the cache fits, then drop unreferenced blobs.
+
+    The caller holds the exclusive cache lock, so no reader or writer is mid-operation.
+    Unusable entries (corrupt, or referencing missing blobs) are removed first.
+    Unreferenced blobs younger than ``GRACE_S`` are kept: a writer may have put them
+    and not yet written the entry that references them.
+    """
+    removed_entries = removed_blobs = freed = 0
+    blobs = dict(cas.blobs())
+    refs: Counter[Digest] = Counter()
+    live: list[tuple[int, str, int, set[Digest]]] = []  # (mtime_ns, key, size, blobs)
+    for key, st in actions.keys():
+        result = actions.read(key)
+        if result is not None and not result.digests() <= blobs.keys():
+            actions.discard(key, "references missing blobs")
+            result = None
+        if result is None:
+            removed_entries += 1
+            freed += st.st_size
+            continue
+        live.append((st.st_mtime_ns, key, st.st_size, result.digests()))
+        refs.update(result.digests())
+
+    total = sum(st.st_size for st in blobs.values()) + sum(size for _, _, size, _ in live)
+
+    def drop_blob(digest: Digest) -> None:
+        nonlocal removed_blobs, freed, total
+        cas.path(digest).unlink(missing_ok=True)
+        removed_blobs += 1
+        freed += blobs[digest].st_size
+        total -= blobs[digest].st_size
+
+    for digest, st in blobs.items():
+        if not refs[digest] and st.st_mtime < now - GRACE_S:
+            drop_blob(digest)
+
+    for _, key, size, digests in sorted(live):
+        if total <= max_size_bytes:
+            break
+        actions.path(key).unlink(missing_ok=True)
+        removed_entries += 1
+        freed += size
+        total -= size
+        for digest in digests:
+            refs[digest] -= 1
+            if not refs[digest]:
+                drop_blob(digest)
+
+    removed_temp = 0
+    for path in tmp_dir.iterdir():
+        st = path.stat()
+        if st.st_mtime < now - GRACE_S:
+            path.unlink(missing_ok=True)
+            removed_temp += 1
+            freed += st.st_size
+
+    return GcReport(removed_entries, removed_blobs, removed_temp, freed, total)

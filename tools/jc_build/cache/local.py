@@ -1,0 +1,96 @@
+"""The on-disk cache: a CAS of blobs plus an action cache, safe for concurrent jcb processes."""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+from .action_cache import ActionCache, ActionResult
+from .backend import CacheBackend, MissingBlobError
+from .cas import Cas
+from .digest import Digest
+from .fs import locked
+from .gc import CacheStats, GcReport, collect, measure
+
+
+def default_cache_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """``$JCB_CACHE_DIR``, else ``$XDG_CACHE_HOME/jcb``, else ``~/.cache/jcb``."""
+    if env.get("JCB_CACHE_DIR"):
+        return Path(env["JCB_CACHE_DIR"]).expanduser()
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):  # the XDG spec says to ignore relative paths
+        return Path(xdg) / "jcb"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".cache" / "jcb"
+
+
+class LocalCache(CacheBackend):
+    """Layout under ``root``: ``cas/sha256/ab/<hex>``, ``ac/ab/<key>.json``, ``tmp/``, ``lock``.
+
+    Every operation holds a shared ``flock`` on ``lock``; ``gc`` holds it exclusively.
+    Writes go to ``tmp/`` and are renamed into place, so readers never see partial files.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        on_warning: Callable[[str], None] = warnings.warn,
+    ):
+        self.root = Path(root) if root is not None else default_cache_dir()
+        self._tmp = self.root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        self._lock_file = self.root / "lock"
+        self._cas = Cas(self.root, self._tmp, on_warning)
+        self._actions = ActionCache(self.root, self._tmp, on_warning)
+
+    def get_action(self, key: str) -> ActionResult | None:
+        """The recorded result, or None; a hit marks the entry used (for LRU gc)."""
+        with locked(self._lock_file, exclusive=False):
+            result = self._actions.read(key)
+            if result is None:
+                return None
+            missing = sorted(str(d) for d in result.digests() if not self._cas.has(d))
+            if missing:
+                self._actions.discard(key, f"references missing blobs {', '.join(missing)}")
+                return None
+            self._actions.touch(key)
+            return result
+
+    def put_action(self, result: ActionResult) -> None:
+        with locked(self._lock_file, exclusive=False):
+            missing = sorted(str(d) for d in result.digests() if not self._cas.has(d))
+            if missing:
+                raise MissingBlobError(f"action {result.key} references blobs not in the cache: {', '.join(missing)}")
+            self._actions.write(result)
+
+    def has_blob(self, digest: Digest) -> bool:
+        return self._cas.has(digest)
+
+    def open_blob(self, digest: Digest) -> BinaryIO | None:
+        return self._cas.open(digest)
+
+    def blob_path(self, digest: Digest) -> Path | None:
+        """Path of the verified blob, or None if it is absent or was corrupt."""
+        f = self._cas.open(digest)
+        if f is None:
+            return None
+        f.close()
+        return self._cas.path(digest)
+
+    def put_blob(self, src: BinaryIO) -> Digest:
+        with locked(self._lock_file, exclusive=False):
+            return self._cas.put(src)
+
+    def stats(self) -> CacheStats:
+        with locked(self._lock_file, exclusive=False):
+            return measure(self.root, self._cas, self._actions)
+
+    def gc(self, max_size_bytes: int) -> GcReport:
+        """Shrink the cache to ``max_size_bytes`` (LRU); waits for running operations."""
+        with locked(self._lock_file, exclusive=True):
+            return collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time())

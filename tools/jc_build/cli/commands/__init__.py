@@ -1,0 +1,1 @@
+"""One module per subcommand: HELP, DESCRIPTION, add_arguments(parser), run(ctx)."""

@@ -1,0 +1,43 @@
+"""``jcb query``: Bazel's query language over the configured graph."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..context import Context
+
+HELP = "query the configured target graph"
+DESCRIPTION = """\
+Evaluate a Bazel-style query over the target graph configured for a platform.
+
+functions: deps(x [, depth]), rdeps(universe, x [, depth]), allpaths(a, b), somepath(a, b),
+           kind(pattern, x), attr(name, pattern, x), filter(pattern, x), labels(attr, x)
+operators: x + y (union), x - y (except), x ^ y (intersect), let v = x in $v
+shorthand: 'jcb query deps //llm/sglang' means 'jcb query "deps(//llm/sglang)"'
+
+examples:
+  jcb query deps //llm/sglang
+  jcb query 'deps(//llm/sglang:0.4.9)' --order=build --output=name
+  jcb query 'rdeps(//..., //pytorch:2.8, 1)'
+  jcb query 'kind(wheel, deps(//llm/sglang))' --output=json
+  jcb query 'somepath(//llm/sglang, //cuda/cuda:12.6)' --platform=jp6-cu128
+"""
+OUTPUTS = ("label", "label_kind", "name", "json", "build", "graph", "tree")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expression", nargs="+", help="a query expression, or a function name and its arguments")
+    parser.add_argument("--output", default="label", metavar="FORMAT",
+                        help=f"output format: {', '.join(OUTPUTS)} (default: label)")
+    parser.add_argument("--order", choices=("label", "build"), default="label",
+                        help="label: sorted by label; build: the image-chain order (deps first)")
+
+
+def run(ctx: Context) -> int:
+    from ...query import format_result, normalize_query, run_query
+    expression = normalize_query(ctx.args.expression)
+    labels = run_query(ctx.graph, expression)
+    text = format_result(ctx.graph, labels, ctx.args.output, ctx.args.order)
+    if text:
+        ctx.print(text)
+    return 0

@@ -1,0 +1,67 @@
+"""What every command needs, created lazily: workspace, platform, loader, graph, console."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from ..analysis.graph import ConfiguredGraph
+    from ..loading.labels import Label
+    from ..loading.packages import PackageLoader
+    from ..loading.workspace import Workspace
+    from ..model import Platform
+
+
+class Context:
+    """Per-invocation state shared by commands."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr):
+        self.args = args
+        self.out = out
+        self.err = err
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        from ..loading.workspace import find_root, load_workspace
+        start = Path(self.args.workspace) if getattr(self.args, "workspace", None) else None
+        return load_workspace(find_root(start))
+
+    @cached_property
+    def platform(self) -> Platform:
+        return self.workspace.platform(getattr(self.args, "platform", None) or os.environ.get("JCB_PLATFORM"))
+
+    @cached_property
+    def loader(self) -> PackageLoader:
+        from ..loading.packages import PackageLoader
+        return PackageLoader(self.workspace, self.platform)
+
+    @cached_property
+    def graph(self) -> ConfiguredGraph:
+        from ..analysis.graph import ConfiguredGraph
+        return ConfiguredGraph(self.loader)
+
+    def resolve_one(self, text: str) -> Label:
+        """The single target a command-line argument names (label, pattern of one, or shorthand)."""
+        from ..errors import UsageError
+        labels = self.graph.resolve_pattern(text)
+        if len(labels) != 1:
+            raise UsageError(f"'{text}' names {len(labels)} targets; this command takes exactly one")
+        return labels[0]
+
+    @property
+    def color(self) -> bool:
+        mode = getattr(self.args, "color", "auto")
+        if mode == "auto":
+            return self.out.isatty() and not os.environ.get("NO_COLOR")
+        return mode == "yes"
+
+    def print(self, text: str = "") -> None:
+        self.out.write(text + ("\n" if not text.endswith("\n") else ""))
+
+    def warn(self, text: str) -> None:
+        self.err.write(f"jcb: warning: {text}\n")

@@ -1,0 +1,88 @@
+"""``jcb``: entry point, shared options and the single error path."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import JcbError
+
+# command name -> module under jc_build.cli.commands; imported only when used, to keep start-up fast.
+COMMANDS = {"query": "query", "tag": "tag"}
+DESCRIPTION = """\
+jcb builds NVIDIA Jetson container images from Starlark BUILD.star files: every layer and
+every CUDA wheel is a target with explicit L4T / CUDA / arch / Python constraints, built on
+BuildKit with content-addressed caching.
+
+examples:
+  jcb query deps //llm/sglang                 everything sglang:0.4.9's image is built from
+  jcb query 'rdeps(//..., //pytorch:2.8)'      what depends on pytorch 2.8
+  jcb build //examples/hello                   build the demo image
+  jcb tag sglang:0.4.9                         the image name jcb gives a target
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors through jcb's error path (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"jcb: error: {message}\n")
+        raise SystemExit(2)
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every command accepts."""
+    common = _Parser(add_help=False)
+    group = common.add_argument_group("common options")
+    group.add_argument("--platform", metavar="NAME",
+                       help="platform to configure for (a name from toolchains/BUILD.star, e.g. jp6-cu128; "
+                            "default: WORKSPACE.star's default_platform, or $JCB_PLATFORM)")
+    group.add_argument("-C", "--workspace", metavar="DIR",
+                       help="workspace directory (default: the nearest parent with WORKSPACE.star)")
+    group.add_argument("--color", choices=("auto", "yes", "no"), default="auto",
+                       help="colour and tables: auto (on a terminal), yes, no")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="jcb", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"jcb {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = common_options()
+    for name, module in COMMANDS.items():
+        command = importlib.import_module(f"{__package__}.commands.{module}")
+        child = sub.add_parser(name, parents=[common], help=command.HELP, description=command.DESCRIPTION,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        command.add_arguments(child)
+        child.set_defaults(run=command.run)
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .context import Context
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    ctx = Context(args)
+    try:
+        return args.run(ctx) or 0
+    except JcbError as exc:
+        sys.stderr.write(f"jcb: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("jcb: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""What both engines share: a docker CLI, image/registry/run operations, build logs."""
+
+from __future__ import annotations
+
+import collections
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from jc_build.engine.errors import EngineError, SolveFailed
+from jc_build.engine.model import LogCallback, SolveRequest
+
+if TYPE_CHECKING:
+    from python_on_whales import DockerClient
+
+TAIL_LINES = 30
+# Daemon messages of a pull whose image simply is not there.
+_MISSING_MARKERS = ("not found", "manifest unknown", "does not exist", "pull access denied")
+
+
+class BuildLog:
+    """Receives build output line by line: full log file, live callback, last lines."""
+
+    def __init__(self, path: Path | None, on_line: LogCallback | None):
+        self.path = path
+        self._on_line = on_line
+        self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> BuildLog:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def feed(self, chunk: str) -> None:
+        """Take one or more lines of output (trailing newlines optional)."""
+        for line in chunk.splitlines():
+            if self._file is not None:
+                self._file.write(line + "\n")
+                self._file.flush()
+            self.tail.append(line)
+            if self._on_line is not None:
+                self._on_line(line)
+
+    def failed(self, message: str) -> SolveFailed:
+        return SolveFailed(message, list(self.tail), self.path)
+
+
+@contextmanager
+def staged_dockerfile(req: SolveRequest) -> Iterator[Path]:
+    """A scratch directory outside the context holding ``Dockerfile`` from ``req``."""
+    with tempfile.TemporaryDirectory(prefix="jcb-solve-") as tmp:
+        scratch = Path(tmp)
+        (scratch / "Dockerfile").write_text(req.dockerfile, encoding="utf-8")
+        yield scratch
+
+
+class CliEngine:
+    """Image, registry and container operations through one docker CLI binary."""
+
+    name = "docker-cli"
+
+    def __init__(self, cli: str):
+        self.cli = cli
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} cli={self.cli}>"
+
+    @cached_property
+    def _docker(self) -> DockerClient:
+        from python_on_whales import DockerClient
+
+        return DockerClient(client_call=[self.cli])
+
+    def image_exists(self, ref: str) -> bool:
+        return self._docker.image.exists(ref)
+
+    def image_id(self, ref: str) -> str | None:
+        from python_on_whales.exceptions import NoSuchImage
+
+        try:
+            return self._docker.image.inspect(ref).id
+        except NoSuchImage:
+            return None
+
+    def tag(self, image_id: str, ref: str) -> None:
+        self._call(lambda: self._docker.image.tag(image_id, ref), f"tag {image_id} as {ref}")
+
+    def push(self, ref: str) -> None:
+        self._call(lambda: self._docker.image.push(ref, quiet=True), f"push {ref}")
+
+    def pull(self, ref: str) -> bool:
+        from python_on_whales.exceptions import DockerException
+
+        try:
+            self._docker.image.pull(ref, quiet=True)
+        except DockerException as e:
+            if any(m in (e.stderr or "").lower() for m in _MISSING_MARKERS):
+                return False
+            raise EngineError(f"cannot pull {ref}: {_last_line(e.stderr)}") from None
+        return True
+
+    def run(
+        self,
+        image: str,
+        argv: list[str],
+        *,
+        runtime: str | None,
+        network: str | None,
+        volumes: list[tuple[str, str]],
+        interactive: bool,
+        remove: bool = True,
+    ) -> int:
+        """``docker run`` with this process's stdio (so output shows live); its exit code."""
+        cmd = [self.cli, "run"]
+        if remove:
+            cmd.append("--rm")
+        if interactive:
+            cmd += ["-it"] if sys.stdin.isatty() else ["-i"]
+        if runtime:
+            cmd += ["--runtime", runtime]
+        if network:
+            cmd += ["--network", network]
+        for host, container in volumes:
+            cmd += ["-v", f"{host}:{container}"]
+        return subprocess.call([*cmd, image, *argv], stdin=None if interactive else subprocess.DEVNULL)
+
+    def runtimes(self) -> set[str]:
+        return set(self._docker.system.info().runtimes or {})
+
+    def _call(self, fn: Callable[[], object], what: str) -> None:
+        from python_on_whales.exceptions import DockerException
+
+        try:
+            fn()
+        except DockerException as e:
+            raise EngineError(f"cannot {what}: {_last_line(e.stderr)}") from None
+
+
+def _last_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else "unknown error"

@@ -1,0 +1,51 @@
+"""Builds through the buildx plugin (python-on-whales ``docker.buildx.build``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jc_build.engine.base import BuildLog, CliEngine, staged_dockerfile
+from jc_build.engine.model import LogCallback, SolveRequest, SolveResult
+
+
+class BuildxEngine(CliEngine):
+    """``docker buildx build`` on the daemon's default (docker driver) builder."""
+
+    name = "buildx"
+
+    def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult:
+        from python_on_whales.exceptions import DockerException
+
+        with staged_dockerfile(req) as scratch, BuildLog(req.log_path, on_log_line) as log:
+            metadata = scratch / "metadata.json"
+            output = {"type": "local", "dest": str(req.output_dir)} if req.output_dir else {}
+            try:
+                for chunk in self._docker.buildx.build(
+                    req.context_dir,
+                    file=scratch / "Dockerfile",
+                    tags=list(req.tags),
+                    build_args=req.all_build_args(),
+                    secrets=req.secret_specs(),
+                    output=output,
+                    platforms=[req.platform] if req.platform else None,
+                    network=req.network,
+                    cache_from=[{"type": "registry", "ref": r} for r in req.cache_from] or None,
+                    metadata_file=metadata,
+                    progress="plain",
+                    stream_logs=True,
+                ):
+                    log.feed(chunk)
+            except DockerException as e:
+                raise log.failed(f"build failed (docker buildx build exited {e.return_code})") from None
+            image_id = None if req.output_dir else _image_id(metadata)
+        return SolveResult(image_id=image_id, log_path=req.log_path)
+
+
+def _image_id(metadata: Path) -> str | None:
+    """The image ID from buildx's ``--metadata-file`` (docker driver)."""
+    try:
+        data = json.loads(metadata.read_text())
+    except (OSError, ValueError):
+        return None
+    return data.get("containerimage.config.digest") or data.get("containerimage.digest")

@@ -1,0 +1,99 @@
+"""Choose an engine: a docker CLI with buildx when there is one, else ``DOCKER_BUILDKIT=1``.
+
+``builder`` (or ``$JCB_BUILDER``): ``auto`` (default), ``buildx`` or ``docker``.
+``$JCB_DOCKER_CLI`` names the docker CLI to use; otherwise ``docker`` on PATH and
+``/usr/bin/docker`` (Debian's 20.10 CLI) are tried in that order.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from jc_build.engine.base import CliEngine
+from jc_build.engine.buildx import BuildxEngine
+from jc_build.engine.classic import DockerBuildkitEngine
+from jc_build.engine.errors import EngineUnavailable
+from jc_build.engine.model import Engine
+
+BUILDERS = ("auto", "buildx", "docker")
+_HOW_TO_START = (
+    "Start one with `bash scripts/setup.sh` (as root; installs docker.io and starts dockerd), "
+    "or `sudo dockerd > /var/log/dockerd.log 2>&1 &`."
+)
+
+
+def detect_engine(builder: str | None = None) -> Engine:
+    """An engine whose daemon answers; raises EngineUnavailable saying what to do otherwise."""
+    builder = builder or os.environ.get("JCB_BUILDER") or "auto"
+    if builder not in BUILDERS:
+        raise EngineUnavailable(f"unknown builder {builder!r}: use one of {', '.join(BUILDERS)}")
+    clis = _candidate_clis()
+    if not clis:
+        raise EngineUnavailable(f"no docker CLI found (tried {_tried()}). {_HOW_TO_START}")
+    engine: CliEngine | None = None
+    if builder in ("auto", "buildx"):
+        engine = next((BuildxEngine(c) for c in clis if _has_buildx(c)), None)
+        if engine is None and builder == "buildx":
+            raise EngineUnavailable(
+                f"no docker CLI with the buildx plugin among {', '.join(clis)}; "
+                "`bash scripts/setup.sh` installs it, or use the `docker` builder"
+            )
+    if engine is None:
+        engine = _classic_engine(clis)
+    _check_daemon(engine.cli)
+    return engine
+
+
+def _tried() -> str:
+    return os.environ.get("JCB_DOCKER_CLI") or "docker on PATH, /usr/bin/docker"
+
+
+def _candidate_clis() -> list[str]:
+    explicit = os.environ.get("JCB_DOCKER_CLI")
+    found = [shutil.which(explicit)] if explicit else [shutil.which("docker"), shutil.which("/usr/bin/docker")]
+    return list(dict.fromkeys(os.path.realpath(c) for c in found if c))
+
+
+def _classic_engine(clis: list[str]) -> DockerBuildkitEngine:
+    """A CLI that builds with BuildKit by itself (< 23), else one whose ``build`` is buildx."""
+    for cli in clis:
+        if _client_major(cli) < 23:
+            return DockerBuildkitEngine(cli)
+    for cli in clis:
+        if _has_buildx(cli):
+            return DockerBuildkitEngine(cli)
+    raise EngineUnavailable(
+        f"{', '.join(clis)}: Docker >= 23 CLIs need the buildx plugin for BuildKit builds; "
+        "`bash scripts/setup.sh` installs it"
+    )
+
+
+def _has_buildx(cli: str) -> bool:
+    return _run(cli, "buildx", "version").returncode == 0
+
+
+def _client_major(cli: str) -> int:
+    # Prints the client version even when no daemon answers (exit code 1 then).
+    out = _run(cli, "version", "--format", "{{.Client.Version}}").stdout.strip()
+    try:
+        return int(out.split(".")[0])
+    except ValueError:
+        return 0
+
+
+def _check_daemon(cli: str) -> None:
+    proc = _run(cli, "info", "--format", "{{.ServerVersion}}", timeout=30)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        reason = (proc.stderr.strip().splitlines() or ["no answer"])[-1]
+        raise EngineUnavailable(f"no Docker daemon answers ({cli}: {reason}). {_HOW_TO_START}")
+
+
+def _run(cli: str, *args: str, timeout: float = 15) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            [cli, *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return subprocess.CompletedProcess([cli, *args], 1, "", str(e))

@@ -1,0 +1,71 @@
+"""The engine adapter's request/result types and the ``Engine`` protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+LogCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SolveRequest:
+    """One BuildKit build: a staged context directory plus Dockerfile text."""
+
+    context_dir: Path
+    dockerfile: str
+    tags: tuple[str, ...] = ()
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, Path] = field(default_factory=dict)
+    output_dir: Path | None = None
+    platform: str | None = None
+    network: str | None = None
+    log_path: Path | None = None
+    cache_from: tuple[str, ...] = ()
+    inline_cache: bool = False
+
+    def all_build_args(self) -> dict[str, str]:
+        """``build_args`` plus ``BUILDKIT_INLINE_CACHE=1`` when ``inline_cache`` is set."""
+        args = dict(self.build_args)
+        if self.inline_cache:
+            args["BUILDKIT_INLINE_CACHE"] = "1"
+        return args
+
+    def secret_specs(self) -> list[str]:
+        """``--secret`` values (``id=..,src=..``); the secrets' contents never appear."""
+        return [f"id={sid},src={Path(src).resolve()}" for sid, src in self.secrets.items()]
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """``image_id`` is ``sha256:...`` when an image was produced (not for ``output_dir``)."""
+
+    image_id: str | None
+    log_path: Path | None
+
+
+class Engine(Protocol):
+    """What the executor needs from a Docker daemon with BuildKit."""
+
+    name: str
+
+    def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult: ...
+    def image_exists(self, ref: str) -> bool: ...
+    def image_id(self, ref: str) -> str | None: ...
+    def tag(self, image_id: str, ref: str) -> None: ...
+    def push(self, ref: str) -> None: ...
+    def pull(self, ref: str) -> bool: ...
+    def run(
+        self,
+        image: str,
+        argv: list[str],
+        *,
+        runtime: str | None,
+        network: str | None,
+        volumes: list[tuple[str, str]],
+        interactive: bool,
+        remove: bool = True,
+    ) -> int: ...
+    def runtimes(self) -> set[str]: ...

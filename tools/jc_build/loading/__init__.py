@@ -1,0 +1,1 @@
+"""Loading: Starlark files -> unconfigured targets (per platform, selects resolved)."""

@@ -1,0 +1,119 @@
+"""Labels and target patterns in Bazel's conventions.
+
+``//llm/sglang:0.4.9`` names target ``0.4.9`` of the package whose BUILD.star is
+``pkgs/llm/sglang/BUILD.star``. ``//llm/sglang`` means ``//llm/sglang:sglang``;
+``:name`` is relative to the current package. Load labels may name another root
+with ``@toolchains//`` (the ``toolchains/`` directory) or ``@workspace//``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Names are what jetson-containers uses for versions and packages: 0.4.9, pip_cache-cu126, l4t-dynamo.
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]*$")
+_COMPONENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]*$")
+ROOTS = ("", "toolchains", "workspace")
+
+
+class LabelSyntaxError(ValueError):
+    """A label or pattern that is not well formed; the message says why."""
+
+
+@dataclass(frozen=True, order=True)
+class Label:
+    """A target or file label. ``root`` is "" for ``pkgs/``."""
+
+    package: str
+    name: str
+    root: str = ""
+
+    def __str__(self) -> str:
+        prefix = f"@{self.root}//" if self.root else "//"
+        return f"{prefix}{self.package}:{self.name}"
+
+    @property
+    def package_label(self) -> str:
+        return f"//{self.package}"
+
+
+def _check_package(path: str, text: str) -> None:
+    if path.startswith("/") or "\\" in path:
+        raise LabelSyntaxError(f"invalid label '{text}': package paths are relative to the workspace and use '/'")
+    if path == "":
+        return
+    for part in path.split("/"):
+        if part in ("", ".", ".."):
+            raise LabelSyntaxError(
+                f"invalid label '{text}': package path may not contain '{part or '//'}' "
+                "(labels cannot leave the workspace)")
+        if not _COMPONENT_RE.match(part):
+            raise LabelSyntaxError(f"invalid label '{text}': bad package component '{part}'")
+
+
+def _check_name(name: str, text: str) -> None:
+    if "/" in name:
+        parts = name.split("/")
+        if any(p in ("", ".", "..") for p in parts):
+            raise LabelSyntaxError(f"invalid label '{text}': target name may not contain '..' or empty path parts")
+        if all(_NAME_RE.match(p) for p in parts):
+            return
+    if not _NAME_RE.match(name):
+        raise LabelSyntaxError(f"invalid label '{text}': bad target name '{name}'")
+
+
+def parse_label(text: str, current_package: str | None = None) -> Label:
+    """Parse ``//pkg:name``, ``//pkg``, ``:name`` or ``name`` (the last two need a current package)."""
+    if not isinstance(text, str) or not text:
+        raise LabelSyntaxError("empty label")
+    root = ""
+    body = text
+    if body.startswith("@"):
+        repo, sep, rest = body[1:].partition("//")
+        if not sep or repo not in ROOTS[1:]:
+            raise LabelSyntaxError(
+                f"invalid label '{text}': unknown repository '@{repo}' (known: @toolchains, @workspace)")
+        root, body = repo, "//" + rest
+    if body.startswith("//"):
+        package, sep, name = body[2:].partition(":")
+        _check_package(package, text)
+        if not sep:
+            if not package:
+                raise LabelSyntaxError(f"invalid label '{text}': give a package, e.g. //llm/sglang")
+            name = package.rsplit("/", 1)[-1]
+        _check_name(name, text)
+        return Label(package, name, root)
+    if current_package is None:
+        raise LabelSyntaxError(f"invalid label '{text}': absolute labels start with '//'")
+    name = body[1:] if body.startswith(":") else body
+    _check_name(name, text)
+    return Label(current_package, name)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A target pattern: one label, all targets of a package, or a package subtree."""
+
+    package: str
+    name: str | None  # None: every target (``:all`` / ``...``)
+    recursive: bool = False
+
+    def matches_package(self, package: str) -> bool:
+        if self.recursive:
+            return not self.package or package == self.package or package.startswith(self.package + "/")
+        return package == self.package
+
+
+def parse_pattern(text: str) -> Pattern:
+    """Parse ``//llm/...``, ``//...``, ``//llm/sglang:all`` / ``:*``, or a plain label."""
+    if text.startswith("//") and (text == "//..." or text.endswith("/...")):
+        package = text[2:-4] if text != "//..." else ""
+        _check_package(package, text)
+        return Pattern(package, None, recursive=True)
+    package, sep, name = text.partition(":")
+    if sep and name in ("all", "*", "all-targets"):
+        label = parse_label(package)
+        return Pattern(label.package, None)
+    label = parse_label(text)
+    return Pattern(label.package, label.name)

@@ -1,0 +1,163 @@
+"""Loading BUILD.star files into targets for one platform (select() resolved while loading)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import AnalysisError, Location, StarlarkError
+from ..model import Platform, Target
+from ..suggest import did_you_mean
+from .builtins import STEP_HELPERS, make_select
+from .labels import Label, LabelSyntaxError, parse_label
+from .rules import EDGE_ATTRS, RULES
+from .schema import RuleCallError
+from .starlark_env import StarlarkEnv
+from .workspace import Workspace
+
+BUILD_FILE = "BUILD.star"
+
+
+class PackageLoader:
+    """Finds and evaluates packages under ``pkgs/``; each package is loaded once."""
+
+    def __init__(self, workspace: Workspace, platform: Platform):
+        self.workspace = workspace
+        self.platform = platform
+        self.pkgs_dir = workspace.root / "pkgs"
+        self._packages: dict[str, dict[str, Target]] = {}
+        self._current: tuple[str, Path, dict[str, Target]] | None = None
+        builtins: dict[str, Any] = {kind: self._rule_function(kind) for kind in RULES if kind != "platform"}
+        builtins.update(STEP_HELPERS)
+        builtins["select"] = make_select(platform)
+        builtins["platform"] = _platform_rule_elsewhere
+        builtins["PLATFORM"] = {**platform.describe(), "name": platform.name,
+                                "cuda_arch": list(platform.cuda_arch), "cuda_tag": platform.cuda_tag,
+                                "python_tag": platform.python_tag}
+        self.env = StarlarkEnv(workspace.root, builtins)
+        self._all_packages: list[str] | None = None
+
+    # -- discovery ----------------------------------------------------------------
+    def all_packages(self) -> list[str]:
+        """Every package path under pkgs/ (directories holding BUILD.star), sorted."""
+        if self._all_packages is None:
+            found: list[str] = []
+            root = str(self.pkgs_dir)
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames.sort()
+                if BUILD_FILE in filenames:
+                    found.append(os.path.relpath(dirpath, root).replace(os.sep, "/"))
+            self._all_packages = sorted("" if p == "." else p for p in found)
+        return self._all_packages
+
+    def package_dir(self, package: str) -> Path:
+        return self.pkgs_dir / package
+
+    # -- loading ------------------------------------------------------------------
+    def load_package(self, package: str) -> dict[str, Target]:
+        """The targets of ``package`` by name; AnalysisError when there is no such package."""
+        if package in self._packages:
+            return self._packages[package]
+        directory = self.pkgs_dir / package
+        build_file = directory / BUILD_FILE
+        if not build_file.is_file():
+            raise AnalysisError(f"no package '//{package}': there is no pkgs/{package}/{BUILD_FILE}"
+                                f"{did_you_mean(package, self.all_packages())}")
+        if not build_file.resolve().is_relative_to(self.workspace.root.resolve()):
+            raise AnalysisError(f"package '//{package}' resolves outside the workspace (symlink); refused")
+        targets: dict[str, Target] = {}
+        self._current = (package, build_file, targets)
+        try:
+            self.env.eval_file(build_file)
+        finally:
+            self._current = None
+        self._packages[package] = targets
+        return targets
+
+    def target(self, label: Label) -> Target:
+        """The target named by ``label``; AnalysisError with a suggestion when it does not exist."""
+        targets = self.load_package(label.package)
+        if label.name not in targets:
+            raise AnalysisError(f"no target '{label.name}' in package '//{label.package}'"
+                                f"{did_you_mean(label.name, targets)}; declared: {', '.join(targets) or 'none'}")
+        return targets[label.name]
+
+    # -- rule functions -----------------------------------------------------------
+    def _rule_function(self, kind: str):
+        schema = RULES[kind]
+        edge_attrs = EDGE_ATTRS[kind]
+
+        def rule(*args: Any, **kwargs: Any) -> None:
+            if args:
+                raise RuleCallError(f"{kind}() takes keyword arguments only, e.g. {kind}(name = \"...\")")
+            if self._current is None:
+                raise RuleCallError(f"{kind}() may only be called while a BUILD.star file is evaluated "
+                                    "(not at the top level of a loaded .star file)")
+            package, build_file, targets = self._current
+            attrs = schema.validate(kwargs)
+            name = attrs["name"]
+            if name in targets:
+                raise RuleCallError(f"target '{name}' is declared twice in //{package}")
+            try:
+                parse_label(f"//{package}:{name}")
+            except LabelSyntaxError as exc:
+                raise RuleCallError(str(exc)) from None
+            deps: list[Label] = []
+            for attr in edge_attrs:
+                value = attrs[attr]
+                items = [value] if isinstance(value, str) else value
+                resolved = [parse_label(item, current_package=package) for item in items]
+                attrs[attr] = (str(resolved[0]) if isinstance(value, str)
+                               else [str(item) for item in resolved])
+                deps.extend(resolved)
+            self._check_files(package, attrs)
+            rel = self.env.relpath(build_file)
+            targets[name] = Target(
+                label=Label(package, name), kind=kind, attrs=attrs,
+                location=_locate(build_file, rel, name), build_file=rel, dep_labels=deps)
+
+        rule.__name__ = kind
+        return rule
+
+    def _check_files(self, package: str, attrs: dict[str, Any]) -> None:
+        directory = self.pkgs_dir / package
+        wanted = list(attrs.get("files") or []) + list(attrs.get("tests") or [])
+        if attrs.get("dockerfile"):
+            wanted.append(attrs["dockerfile"])
+        for name in wanted:
+            path = directory / name
+            if os.path.isabs(name) or ".." in Path(name).parts:
+                raise RuleCallError(f"file '{name}' must be a path inside the package directory")
+            if not path.is_file():
+                present = [p.name for p in directory.iterdir() if p.is_file()]
+                raise RuleCallError(f"no file '{name}' in pkgs/{package}{did_you_mean(name, present)}")
+            if not path.resolve().is_relative_to(self.workspace.root.resolve()):
+                raise RuleCallError(f"file '{name}' resolves outside the workspace (symlink); refused")
+
+
+def _platform_rule_elsewhere(**_: Any) -> None:
+    raise RuleCallError("platform() may only be declared in toolchains/BUILD.star")
+
+
+_LOCATE_CACHE: dict[Path, str] = {}
+
+
+def _locate(build_file: Path, rel: str, name: str) -> Location:
+    """Where a target is declared: its quoted name in the BUILD file (macros may build names)."""
+    text = _LOCATE_CACHE.get(build_file)
+    if text is None:
+        text = _LOCATE_CACHE[build_file] = build_file.read_text(encoding="utf-8")
+    match = re.search(r"name\s*=\s*[\"']" + re.escape(name) + r"[\"']", text) \
+        or re.search(r"[\"']" + re.escape(name) + r"[\"']", text)
+    if not match:
+        return Location(rel, 1, 1)
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line = text.count("\n", 0, match.start()) + 1
+    # Point at the rule or macro call that owns the name: the statement's first column.
+    call = text.rfind("(", 0, match.start())
+    call_line_start = text.rfind("\n", 0, call) + 1 if call >= 0 else line_start
+    call_text = text[call_line_start:call]
+    col = len(call_text) - len(call_text.lstrip()) + 1
+    return Location(rel, text.count("\n", 0, call_line_start) + 1 if call >= 0 else line, col)

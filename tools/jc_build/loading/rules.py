@@ -1,0 +1,143 @@
+"""The rules a BUILD.star file can call. Their schemas also generate docs/rules.md."""
+
+from __future__ import annotations
+
+from .schema import (BOOL, CONSTRAINTS, DICT_LIST, LABEL, LABEL_LIST, STEPS, STRING, STRING_DICT,
+                     STRING_LIST, Attr, RuleSchema)
+
+_COMMON = {
+    "requires": Attr(CONSTRAINTS, "Platform constraints in jetson-containers' syntax: `'>=36'` (L4T), "
+                     "`'==36.*'`, `'>=cu126'` (CUDA), `'>=py310'` (Python), `'24.04'` (Ubuntu release), "
+                     "`'aarch64'`, or `'key>=value'` for l4t, cuda, cudnn, python, distro, jetpack, arch.",
+                     default=list),
+    "target_compatible_with": Attr(STRING_DICT, "Structured constraints: platform value name to specifier, "
+                                   "e.g. `{\"cuda\": \">=12.6\", \"arch\": \"==aarch64\"}`.", default=dict),
+    "package": Attr(STRING, "jetson-containers package name (default: the directory's name), "
+                    "e.g. `pip_cache` for a target under `//cuda/cuda`."),
+    "version": Attr(STRING, "The version this target provides, shown as `package:version`."),
+    "notes": Attr(STRING, "Free text shown in the generated docs (e.g. the upstream URL)."),
+    "visibility": Attr(STRING_LIST, "Accepted for Bazel familiarity; jcb does not restrict visibility.",
+                       default=list),
+}
+
+_BUILD_INPUTS = {
+    "steps": Attr(STEPS, "Build steps as data: `run()`, `copy()`, `env()`, `workdir()`, `apt_install()`, "
+                  "`pip_install()`.", default=list),
+    "dockerfile": Attr(STRING, "A package-local Dockerfile fragment (no FROM line) used instead of, or "
+                       "after, `steps`."),
+    "build_args": Attr(STRING_DICT, "Build arguments visible to the steps (part of the action key).",
+                       default=dict),
+    "env": Attr(STRING_DICT, "Environment variables set in the stage and kept in the image.", default=dict),
+    "files": Attr(STRING_LIST, "Package-local files copied into the build context (hashed into the key).",
+                  default=list),
+}
+
+CONTAINER_LAYER = RuleSchema(
+    kind="container_layer",
+    doc="One layer of a container image, built on the image of the layer below it in the chain.",
+    example='container_layer(\n    name = "0.4.9",\n    version = "0.4.9",\n    deps = ["//llm/vllm", "//llm/sglang/sgl-kernel"],\n'
+            '    wheels = [":wheel-0.4.9"],\n    requires = ">=36",\n)',
+    attrs={
+        "deps": Attr(LABEL_LIST, "Layers this layer is built on, in jetson-containers' declared order.",
+                     default=list),
+        "wheels": Attr(LABEL_LIST, "`wheel` targets installed into this layer from the local cache.",
+                       default=list),
+        **_BUILD_INPUTS,
+        "tests": Attr(STRING_LIST, "Package-local test scripts run in the built image (`.py` with python3, "
+                      "others with sh).", default=list),
+        "aliases": Attr(STRING_LIST, "Other jetson-containers names for this layer (e.g. `pip-cache`).",
+                        default=list),
+        "group": Attr(STRING, "The docs' package group (e.g. `llm`, `cuda`)."),
+        "images": Attr(DICT_LIST, "Published images of this package as facts: dicts with `repository`, "
+                       "`tag`, `date`, `arch`, `size`.", default=list),
+        "builder": Attr(BOOL, "True for a `-builder` variant that compiles its wheels instead of installing "
+                        "them from an index.", default=False),
+        **_COMMON,
+    },
+)
+
+WHEEL = RuleSchema(
+    kind="wheel",
+    doc="A Python wheel compiled in an isolated builder stage whose base holds only its build deps.",
+    example='wheel(\n    name = "wheel",\n    dist = "flash_attn",\n    version = "2.8.0.post2",\n'
+            '    srcs = [":src"],\n    build_deps = ["//pytorch", "//ml/triton", "//cuda/cutlass"],\n)',
+    attrs={
+        "dist": Attr(STRING, "The distribution name of the wheel (e.g. `flash_attn`).", mandatory=True),
+        "srcs": Attr(LABEL_LIST, "Source targets (`git_repository`, `http_archive`) or package-local files.",
+                     default=list),
+        "build_deps": Attr(LABEL_LIST, "Layers that make the builder's base image: only what the compile "
+                           "needs.", default=list),
+        **_BUILD_INPUTS,
+        "index_url": Attr(STRING, "An index that may already hold this wheel; when it does the compile is "
+                          "skipped (jetson-containers' `install.sh || build.sh`, as data)."),
+        "index_spec": Attr(STRING, "The requirement looked up on `index_url` (default `dist==version`)."),
+        "python_tag": Attr(STRING, "Expected wheel python tag (default: the platform's, e.g. `cp310`; "
+                           "`py3` for pure wheels)."),
+        **_COMMON,
+    },
+)
+
+ALIAS = RuleSchema(
+    kind="alias",
+    doc="Another name for a target; `actual` may be a select() so defaults can depend on the platform.",
+    example='alias(\n    name = "pytorch",\n    actual = select({">=cu128": ":2.7", "default": ":2.8"}),\n)',
+    attrs={"actual": Attr(LABEL, "The target this alias stands for.", mandatory=True),
+           "notes": _COMMON["notes"], "visibility": _COMMON["visibility"]},
+)
+
+GIT_REPOSITORY = RuleSchema(
+    kind="git_repository",
+    doc="Sources from a git remote pinned by tag and/or commit.",
+    example='git_repository(\n    name = "src",\n    remote = "https://github.com/sgl-project/sglang",\n'
+            '    tag = "v0.4.9",\n)',
+    attrs={"remote": Attr(STRING, "The repository URL.", mandatory=True),
+           "tag": Attr(STRING, "A tag to check out."),
+           "commit": Attr(STRING, "A commit hash; with a tag, the tag must point at it."),
+           "submodules": Attr(BOOL, "Check out submodules recursively.", default=False),
+           "notes": _COMMON["notes"], "visibility": _COMMON["visibility"]},
+)
+
+HTTP_ARCHIVE = RuleSchema(
+    kind="http_archive",
+    doc="Sources from an archive download verified by sha256.",
+    example='http_archive(\n    name = "src",\n    url = "https://example.org/x-1.0.tar.gz",\n'
+            '    sha256 = "...",\n    strip_prefix = "x-1.0",\n)',
+    attrs={"url": Attr(STRING, "The archive's URL.", mandatory=True),
+           "sha256": Attr(STRING, "The archive's sha256 (hex).", mandatory=True),
+           "strip_prefix": Attr(STRING, "A leading directory to strip from the archive."),
+           "notes": _COMMON["notes"], "visibility": _COMMON["visibility"]},
+)
+
+PLATFORM = RuleSchema(
+    kind="platform",
+    doc="A Jetson software stack on one architecture; declared under `toolchains/`.",
+    example='platform(\n    name = "jp6-cu126",\n    l4t = "36.4.0",\n    jetpack = "6.1",\n    cuda = "12.6",\n'
+            '    cudnn = "9.3",\n    python = "3.10",\n    distro = "24.04",\n    arch = "aarch64",\n'
+            '    cuda_arch = ["87"],\n    base_image = "ubuntu:24.04",\n)',
+    attrs={"l4t": Attr(STRING, "L4T version, e.g. `36.4.0`.", mandatory=True),
+           "jetpack": Attr(STRING, "JetPack version, e.g. `6.1`.", mandatory=True),
+           "cuda": Attr(STRING, "CUDA version, e.g. `12.6`.", mandatory=True),
+           "cudnn": Attr(STRING, "cuDNN version, e.g. `9.3`.", mandatory=True),
+           "python": Attr(STRING, "Python version, e.g. `3.10`.", mandatory=True),
+           "distro": Attr(STRING, "Ubuntu release, e.g. `24.04`.", mandatory=True),
+           "arch": Attr(STRING, "`aarch64` or `x86_64`.", mandatory=True),
+           "cuda_arch": Attr(STRING_LIST, "CUDA compute capabilities, e.g. `[\"87\"]` for Orin.",
+                             mandatory=True),
+           "base_image": Attr(STRING, "The image the first layer of every chain is built on.", mandatory=True),
+           "docker_platform": Attr(STRING, "OCI platform (default from arch: `linux/arm64`, `linux/amd64`)."),
+           "values": Attr(STRING_DICT, "Extra values for select() keys and docs.", default=dict),
+           "notes": _COMMON["notes"]},
+)
+
+RULES: dict[str, RuleSchema] = {r.kind: r for r in
+                                (CONTAINER_LAYER, WHEEL, ALIAS, GIT_REPOSITORY, HTTP_ARCHIVE, PLATFORM)}
+
+# Attributes whose values are labels of other targets, i.e. graph edges, in traversal order.
+EDGE_ATTRS: dict[str, tuple[str, ...]] = {
+    "container_layer": ("deps", "wheels"),
+    "wheel": ("build_deps", "srcs"),
+    "alias": ("actual",),
+    "git_repository": (),
+    "http_archive": (),
+    "platform": (),
+}

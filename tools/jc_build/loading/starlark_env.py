@@ -1,0 +1,122 @@
+"""Evaluation of .star files with starlark-pyo3: load() resolution, caching, error locations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import starlark as sl
+
+from ..errors import Location, StarlarkError
+from .labels import LabelSyntaxError, parse_label
+
+_GLOBALS = sl.Globals.extended_by([sl.LibraryExtension.StructType, sl.LibraryExtension.Json,
+                                   sl.LibraryExtension.Print, sl.LibraryExtension.Map,
+                                   sl.LibraryExtension.Filter, sl.LibraryExtension.Partial])
+_ERROR_RE = re.compile(r"error: (?:(\w+): )?(.*?)\n\s*--> ([^\n]+?):(\d+):(\d+)", re.S)
+_FRAME_RE = re.compile(r"\* ([^\n]+?):(\d+), in ")
+# Our own exceptions raised inside built-ins; their class name is noise to a user.
+_QUIET_EXCEPTIONS = {"RuleCallError", "LoadError"}
+
+
+class LoadError(Exception):
+    """A load() that cannot be satisfied (missing file, cycle, bad label)."""
+
+
+def translate_error(exc: sl.StarlarkError) -> StarlarkError:
+    """Turn starlark-pyo3's rendered diagnostic into ``file:line:col: message``."""
+    text = str(exc)
+    match = _ERROR_RE.search(text)
+    if not match:
+        return StarlarkError(text.strip().removeprefix("error: "))
+    kind, message, file, line, col = match.groups()
+    message = " ".join(message.split()) if "\n" in message else message
+    if kind and kind not in _QUIET_EXCEPTIONS:
+        message = f"{kind}: {message}"
+    frames = [f"{f}:{n}" for f, n in _FRAME_RE.findall(text)]
+    callers = [f for f in frames[:-1] if not f.startswith(f"{file}:{line}")]
+    if callers:
+        message += "".join(f"\n  called from {frame}" for frame in reversed(callers))
+    return StarlarkError(message, Location(file, int(line), int(col)))
+
+
+class StarlarkEnv:
+    """Evaluates the .star files of one workspace; loaded modules are cached.
+
+    ``builtins`` are the names every evaluated file sees (rules, select(), step helpers).
+    """
+
+    def __init__(self, root: Path, builtins: Mapping[str, Any]):
+        self.root = root
+        self._builtins = builtins
+        self._modules: dict[Path, sl.FrozenModule] = {}
+        self._stack: list[Path] = []
+        self._nested_error: StarlarkError | None = None
+
+    def relpath(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def eval_file(self, path: Path, extra: Mapping[str, Any] | None = None) -> sl.Module:
+        """Evaluate ``path`` (absolute, inside the workspace) and return its module."""
+        try:
+            source = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise StarlarkError(f"cannot read {self.relpath(path)}: {exc.strerror}") from None
+        module = sl.Module()
+        for name, value in {**self._builtins, **(extra or {})}.items():
+            if callable(value):
+                module.add_callable(name, value)
+            else:
+                module[name] = value
+        self._stack.append(path)
+        try:
+            ast = sl.parse(self.relpath(path), source, _DIALECT)
+            sl.eval(module, ast, _GLOBALS, sl.FileLoader(self._load))
+        except sl.StarlarkError as exc:
+            nested, self._nested_error = self._nested_error, None
+            raise (nested or translate_error(exc)) from None
+        finally:
+            self._stack.pop()
+        return module
+
+    def _resolve(self, module_id: str) -> Path:
+        current = self._stack[-1]
+        try:
+            if module_id.startswith((":", "@", "//")):
+                package = current.parent.relative_to(self.root / "pkgs").as_posix() \
+                    if module_id.startswith(":") else None
+                label = parse_label(module_id, current_package=package)
+            else:
+                raise LoadError(f"cannot load '{module_id}': use a label such as '//defs:python.star', "
+                                "':defs.star' or '@toolchains//:platforms.star'")
+        except (LabelSyntaxError, ValueError) as exc:
+            raise LoadError(str(exc)) from None
+        base = {"": self.root / "pkgs", "toolchains": self.root / "toolchains", "workspace": self.root}[label.root]
+        path = base / label.package / label.name
+        if not label.name.endswith(".star"):
+            raise LoadError(f"cannot load '{module_id}': only .star files can be loaded")
+        resolved = path.resolve()
+        if not resolved.is_relative_to(self.root.resolve()):
+            raise LoadError(f"cannot load '{module_id}': it resolves outside the workspace")
+        if not path.is_file():
+            raise LoadError(f"cannot load '{module_id}': no file {path.relative_to(self.root).as_posix()}")
+        return path
+
+    def _load(self, module_id: str) -> sl.FrozenModule:
+        path = self._resolve(module_id)
+        if path in self._stack:
+            cycle = " -> ".join(self.relpath(p) for p in self._stack[self._stack.index(path):] + [path])
+            raise LoadError(f"load cycle: {cycle}")
+        if path not in self._modules:
+            try:
+                self._modules[path] = self.eval_file(path).freeze()
+            except StarlarkError as exc:
+                self._nested_error = self._nested_error or exc
+                raise LoadError(str(exc)) from None
+        return self._modules[path]
+
+
+_DIALECT = sl.Dialect.extended()
+_DIALECT.enable_f_strings = True

@@ -1,0 +1,122 @@
+"""The workspace: its root, WORKSPACE.star settings and the platforms under toolchains/."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import Location, StarlarkError, UsageError
+from ..model import Platform
+from ..suggest import did_you_mean
+from .rules import PLATFORM
+from .schema import RuleCallError
+from .starlark_env import StarlarkEnv
+
+WORKSPACE_FILE = "WORKSPACE.star"
+DEFAULT_IMAGE_NAME = "{package}:{version}-r{l4t}-{cuda_tag}-{distro}"
+
+
+@dataclass
+class Workspace:
+    """Settings from WORKSPACE.star and the declared platforms."""
+
+    root: Path
+    name: str = "jcb"
+    default_platform: str = ""
+    image_name: str = DEFAULT_IMAGE_NAME
+    registry: str = ""
+    remote_cache: str = ""
+    platforms: dict[str, Platform] = field(default_factory=dict)
+
+    def platform(self, name: str | None) -> Platform:
+        """The platform named ``name`` (short name or label), or the default one."""
+        wanted = name or self.default_platform
+        if not wanted:
+            raise UsageError("no platform given and WORKSPACE.star sets no default_platform")
+        short = wanted.rsplit(":", 1)[-1]
+        if short in self.platforms:
+            return self.platforms[short]
+        raise UsageError(f"unknown platform '{wanted}'{did_you_mean(short, self.platforms)}; "
+                         f"declared under toolchains/: {', '.join(sorted(self.platforms))}")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above ``start`` holding WORKSPACE.star (or ``$JCB_WORKSPACE``)."""
+    env = os.environ.get("JCB_WORKSPACE")
+    if env:
+        root = Path(env).resolve()
+        if not (root / WORKSPACE_FILE).is_file():
+            raise UsageError(f"JCB_WORKSPACE={env} has no {WORKSPACE_FILE}")
+        return root
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / WORKSPACE_FILE).is_file():
+            return candidate
+    raise UsageError(f"not inside a jcb workspace: no {WORKSPACE_FILE} in {here} or any parent directory")
+
+
+def load_workspace(root: Path) -> Workspace:
+    """Evaluate WORKSPACE.star and toolchains/BUILD.star."""
+    ws = Workspace(root=root)
+    seen: dict[str, bool] = {}
+
+    def workspace(name: str = "jcb", default_platform: str = "", image_name: str = DEFAULT_IMAGE_NAME,
+                  registry: str = "", remote_cache: str = "") -> None:
+        if seen.get("workspace"):
+            raise RuleCallError("workspace() may be called only once")
+        seen["workspace"] = True
+        given = {"name": name, "default_platform": default_platform, "image_name": image_name,
+                 "registry": registry, "remote_cache": remote_cache}
+        for key, value in given.items():
+            if not isinstance(value, str):
+                raise RuleCallError(f"workspace(): '{key}' must be a string")
+        _check_image_name(image_name)
+        ws.name, ws.default_platform, ws.image_name = name, default_platform, image_name
+        ws.registry, ws.remote_cache = registry, remote_cache
+
+    def platform(**kwargs: Any) -> None:
+        attrs = PLATFORM.validate(kwargs)
+        name = attrs["name"]
+        if name in ws.platforms:
+            raise RuleCallError(f"platform '{name}' is declared twice")
+        if attrs["arch"] not in ("aarch64", "x86_64"):
+            raise RuleCallError(f"platform '{name}': arch must be 'aarch64' or 'x86_64', got '{attrs['arch']}'")
+        ws.platforms[name] = Platform(
+            name=name, label=f"@toolchains//:{name}", l4t=attrs["l4t"], jetpack=attrs["jetpack"],
+            cuda=attrs["cuda"], cudnn=attrs["cudnn"], python=attrs["python"], distro=attrs["distro"],
+            arch=attrs["arch"], cuda_arch=tuple(attrs["cuda_arch"]), base_image=attrs["base_image"],
+            docker_platform=attrs["docker_platform"] or "", values=tuple(sorted(attrs["values"].items())))
+
+    env = StarlarkEnv(root, {"workspace": workspace, "platform": platform})
+    env.eval_file(root / WORKSPACE_FILE)
+    toolchains = root / "toolchains" / "BUILD.star"
+    if toolchains.is_file():
+        env.eval_file(toolchains)
+    if ws.default_platform and ws.default_platform.rsplit(":", 1)[-1] not in ws.platforms:
+        raise StarlarkError(
+            f"default_platform '{ws.default_platform}' is not declared in toolchains/BUILD.star"
+            f"{did_you_mean(ws.default_platform.rsplit(':', 1)[-1], ws.platforms)}",
+            Location(WORKSPACE_FILE, 1, 1))
+    return ws
+
+
+_IMAGE_FIELDS = ("package", "version", "l4t", "cuda", "cuda_tag", "distro", "python", "jetpack", "arch",
+                 "platform")
+
+
+def _check_image_name(scheme: str) -> None:
+    try:
+        scheme.format(**{k: "x" for k in _IMAGE_FIELDS})
+    except (KeyError, IndexError, ValueError) as exc:
+        raise RuleCallError(f"workspace(): image_name '{scheme}' uses an unknown field {exc}; "
+                            f"known: {', '.join(_IMAGE_FIELDS)}") from None
+
+
+def image_name(ws: Workspace, package: str, version: str | None, platform: Platform) -> str:
+    """The image name of a layer in the workspace's scheme, e.g. ``sglang:0.4.9-r36.4.0-cu126-24.04``."""
+    return ws.image_name.format(
+        package=package, version=version or "latest", l4t=platform.l4t, cuda=platform.cuda,
+        cuda_tag=platform.cuda_tag, distro=platform.distro, python=platform.python,
+        jetpack=platform.jetpack, arch=platform.arch, platform=platform.name)
