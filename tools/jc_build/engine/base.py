@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import collections
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from jc_build.engine.errors import EngineError, SolveFailed
-from jc_build.engine.model import LogCallback, SolveRequest
+from jc_build.engine.model import LogCallback, SolveRequest, SolveResult
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -48,6 +49,8 @@ class BuildLog:
             if self._file is not None:
                 self._file.write(line + "\n")
                 self._file.flush()
+            if not line.strip():
+                continue  # kept in the file; useless in a tail or a status line
             self.tail.append(line)
             if self._on_line is not None:
                 self._on_line(line)
@@ -65,16 +68,20 @@ def staged_dockerfile(req: SolveRequest) -> Iterator[Path]:
         yield scratch
 
 
-class CliEngine:
+class CliEngine(abc.ABC):
     """Image, registry and container operations through one docker CLI binary."""
 
-    name = "docker-cli"
+    name: str
 
     def __init__(self, cli: str):
         self.cli = cli
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} cli={self.cli}>"
+
+    @abc.abstractmethod
+    def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult:
+        """Build ``req``, streaming each log line to ``on_log_line``."""
 
     @cached_property
     def _docker(self) -> DockerClient:

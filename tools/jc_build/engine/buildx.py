@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from jc_build.engine.base import BuildLog, CliEngine, staged_dockerfile
 from jc_build.engine.model import LogCallback, SolveRequest, SolveResult
@@ -21,7 +23,7 @@ class BuildxEngine(CliEngine):
             metadata = scratch / "metadata.json"
             output = {"type": "local", "dest": str(req.output_dir)} if req.output_dir else {}
             try:
-                for chunk in self._docker.buildx.build(
+                logs = self._docker.buildx.build(
                     req.context_dir,
                     file=scratch / "Dockerfile",
                     tags=list(req.tags),
@@ -34,7 +36,8 @@ class BuildxEngine(CliEngine):
                     metadata_file=metadata,
                     progress="plain",
                     stream_logs=True,
-                ):
+                )
+                for chunk in cast(Iterator[str], logs):
                     log.feed(chunk)
             except DockerException as e:
                 raise log.failed(f"build failed (docker buildx build exited {e.return_code})") from None
@@ -48,4 +51,5 @@ def _image_id(metadata: Path) -> str | None:
         data = json.loads(metadata.read_text())
     except (OSError, ValueError):
         return None
-    return data.get("containerimage.config.digest") or data.get("containerimage.digest")
+    digest = data.get("containerimage.config.digest") or data.get("containerimage.digest")
+    return str(digest) if digest else None

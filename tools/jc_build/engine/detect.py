@@ -52,7 +52,8 @@ def _tried() -> str:
 
 def _candidate_clis() -> list[str]:
     explicit = os.environ.get("JCB_DOCKER_CLI")
-    found = [shutil.which(explicit)] if explicit else [shutil.which("docker"), shutil.which("/usr/bin/docker")]
+    names = [explicit] if explicit else ["docker", "/usr/bin/docker"]
+    found = [shutil.which(name) for name in names]
     return list(dict.fromkeys(os.path.realpath(c) for c in found if c))
 
 
