@@ -193,7 +193,7 @@ class ConfiguredGraph:
         pins: dict[PackageKey, Label] = {}
         for key, versions in explicit.items():
             if len(versions) > 1:
-                (a, a_from), (b, b_from) = list(versions.items())[:2]
+                a, b = sorted(versions)[:2]
                 raise AnalysisError(
                     f"{root} would put two versions of '{key[1]}' in one image: {a} "
                     f"(via {self._path_text(edges, root, a)}) and {b} (via {self._path_text(edges, root, b)}); "

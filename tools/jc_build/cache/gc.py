@@ -54,10 +54,11 @@ def measure(root: Path, cas: Cas, actions: ActionCache) -> CacheStats:
 def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, now: float) -> GcReport:
     """Evict least recently used entries until the cache fits, then drop unreferenced blobs.
 
-    The caller holds the exclusive cache lock, so no reader or writer is mid-operation.
+    The caller holds the exclusive cache lock, so no reader or writer is mid-operation,
+    but a writer may be between putting blobs and writing the entry that references
+    them. So blobs unreferenced at the start are kept if younger than ``GRACE_S``, and
+    a blob freed by an eviction is kept if it was (re-)put after that entry's last use.
     Unusable entries (corrupt, or referencing missing blobs) are removed first.
-    Unreferenced blobs younger than ``GRACE_S`` are kept: a writer may have put them
-    and not yet written the entry that references them.
     """
     removed_entries = removed_blobs = freed = 0
     blobs = dict(cas.blobs())
@@ -88,7 +89,7 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
         if not refs[digest] and st.st_mtime < now - GRACE_S:
             drop_blob(digest)
 
-    for _, key, size, digests in sorted(live):
+    for mtime_ns, key, size, digests in sorted(live):
         if total <= max_size_bytes:
             break
         actions.path(key).unlink(missing_ok=True)
@@ -97,7 +98,7 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
         total -= size
         for digest in digests:
             refs[digest] -= 1
-            if not refs[digest]:
+            if not refs[digest] and blobs[digest].st_mtime_ns <= mtime_ns:
                 drop_blob(digest)
 
     removed_temp = 0

@@ -59,7 +59,8 @@ class TieredCache(CacheBackend):
         return self.local.has_blob(digest) or self.remote.has_blob(digest)
 
     def open_blob(self, digest: Digest) -> BinaryIO | None:
-        return self.local.open_blob(digest) or self.remote.open_blob(digest)
+        f = self.local.open_blob(digest)
+        return f if f is not None else self.remote.open_blob(digest)
 
     def put_blob(self, src: BinaryIO) -> Digest:
         digest = self.local.put_blob(src)

@@ -92,7 +92,7 @@ class PackageLoader:
         def rule(*args: Any, **kwargs: Any) -> None:
             if args:
                 raise RuleCallError(f"{kind}() takes keyword arguments only, e.g. {kind}(name = \"...\")")
-            if self._current is None:
+            if self._current is None or self.env.current_file != self._current[1]:
                 raise RuleCallError(f"{kind}() may only be called while a BUILD.star file is evaluated "
                                     "(not at the top level of a loaded .star file)")
             package, build_file, targets = self._current

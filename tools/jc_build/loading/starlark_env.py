@@ -33,6 +33,8 @@ def translate_error(exc: sl.StarlarkError) -> StarlarkError:
         return StarlarkError(text.strip().removeprefix("error: "))
     kind, message, file, line, col = match.groups()
     message = " ".join(message.split()) if "\n" in message else message
+    if message.count('", "') > 5:  # parse errors list every token the grammar allows: keep the point
+        message = message.split(", expected one of")[0]
     if kind and kind not in _QUIET_EXCEPTIONS:
         message = f"{kind}: {message}"
     frames = [f"{f}:{n}" for f, n in _FRAME_RE.findall(text)]
@@ -54,6 +56,11 @@ class StarlarkEnv:
         self._modules: dict[Path, sl.FrozenModule] = {}
         self._stack: list[Path] = []
         self._nested_error: StarlarkError | None = None
+
+    @property
+    def current_file(self) -> Path | None:
+        """The file being evaluated now (the innermost one while a load() runs)."""
+        return self._stack[-1] if self._stack else None
 
     def relpath(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
