@@ -8,6 +8,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,15 @@ def ctx(tmp_path: Path) -> Path:
     d.mkdir()
     (d / "hello.txt").write_text("from the context\n")
     return d
+
+
+@pytest.fixture
+def scratch_refs(engine: CliEngine) -> Iterator[list[str]]:
+    """Refs a test tags or pulls; untagged afterwards so reruns do not pile up images."""
+    refs: list[str] = []
+    yield refs
+    if refs:
+        subprocess.run([engine.cli, "rmi", *refs], capture_output=True)
 
 
 def nonce() -> str:
@@ -168,7 +178,9 @@ def test_failing_run_raises_with_log_tail(engine: CliEngine, ctx: Path, tmp_path
     assert "jcb-about-to-fail" in str(err)
 
 
-def test_push_pull_tag_through_local_registry(engine: CliEngine, ctx: Path) -> None:
+def test_push_pull_tag_through_local_registry(
+    engine: CliEngine, ctx: Path, scratch_refs: list[str]
+) -> None:
     req = SolveRequest(
         context_dir=ctx,
         dockerfile=f"FROM {BASE}\nARG NONCE\nRUN echo $NONCE > /nonce\n",
@@ -178,6 +190,7 @@ def test_push_pull_tag_through_local_registry(engine: CliEngine, ctx: Path) -> N
     image_id = engine.solve(req).image_id
     assert image_id
     ref = f"{REGISTRY}/jcb-test/pushed:{engine.name}-{nonce()[:8]}"
+    scratch_refs.append(ref)
     engine.tag(image_id, ref)
     engine.push(ref)
     subprocess.run([engine.cli, "rmi", ref], capture_output=True, check=True)
@@ -195,11 +208,12 @@ def registry_get(path: str, accept: str = "") -> bytes:
 
 
 def test_inline_cache_is_pushed_and_cache_from_imports_it(
-    engine: CliEngine, ctx: Path, tmp_path: Path
+    engine: CliEngine, ctx: Path, tmp_path: Path, scratch_refs: list[str]
 ) -> None:
     value = nonce()
     repo, tag = "jcb-test/cache", f"{engine.name}-{value[:8]}"
     ref = f"{REGISTRY}/{repo}:{tag}"
+    scratch_refs.append(ref)
     dockerfile = f"FROM {BASE}\nARG NONCE\nRUN echo $NONCE > /nonce\n"
     engine.solve(SolveRequest(ctx, dockerfile, tags=(ref,), build_args={"NONCE": value}, inline_cache=True))
     engine.push(ref)
