@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -63,15 +64,20 @@ class Constraint:
         if self.key == "arch":
             want = self.spec[2:]
             return (value == want) if self.spec.startswith("==") else (value != want)
-        try:
-            return Version(value.lstrip("r")) in SpecifierSet(self.spec)
-        except InvalidVersion:
-            return False
+        return _version_matches(value, self.spec)
 
     def explain(self, platform: Platform) -> str:
         """``requires L4T '>=36' but the platform has L4T 35.4.1``."""
         return (f"requires {_KEYS[self.key]} '{self.text}' but platform '{platform.name}' "
                 f"has {_KEYS[self.key]} {_platform_value(platform, self.key)}")
+
+
+@lru_cache(maxsize=4096)
+def _version_matches(value: str, spec: str) -> bool:
+    try:
+        return Version(value.lstrip("r")) in SpecifierSet(spec)
+    except InvalidVersion:
+        return False
 
 
 def _spec(op: str | None, value: str, text: str) -> str:
@@ -83,6 +89,7 @@ def _spec(op: str | None, value: str, text: str) -> str:
     return spec
 
 
+@lru_cache(maxsize=4096)
 def parse_constraint(text: str) -> Constraint:
     """Parse one constraint string; raises ConstraintSyntaxError naming the accepted forms."""
     raw = text.strip()

@@ -18,6 +18,7 @@ from ..model import Target
 from ..suggest import did_you_mean
 from .compat import incompatibility
 from .shorthand import ShorthandIndex
+from .traversal import postorder
 
 Edges = dict[Label, list[Label]]
 PackageKey = tuple[str, str]  # (package directory, jetson-containers package name)
@@ -38,7 +39,9 @@ class ConfiguredGraph:
         self.loader = loader
         self.platform = loader.platform
         self._edges: Edges = {}
-        self._checked: set[Label] = set()
+        self._complete: set[Label] = set()
+        self._compatible: dict[Label, bool] = {}
+        self._pin_candidates: dict[Label, bool] = {}
         self._closures: dict[Label, Edges] = {}
         self._shorthand: ShorthandIndex | None = None
 
@@ -91,7 +94,7 @@ class ConfiguredGraph:
     def check_compatible(self, root: Label) -> None:
         """AnalysisError naming the constraint and the platform's value if ``root`` or a dep cannot build."""
         closure = self.closure(root)
-        for label in closure:
+        for label in postorder([root], closure.__getitem__):
             reason = incompatibility(self.target(label), self.platform)
             if reason:
                 via = "" if label == root else f" (needed by {root} through {self._path_text(closure, root, label)})"
@@ -99,13 +102,11 @@ class ConfiguredGraph:
                                     f"{reason}{via}", self.target(label).location)
 
     def is_compatible(self, label: Label) -> bool:
-        try:
-            self.check_compatible(label)
-        except AnalysisError as exc:
-            if "is not compatible with platform" in exc.message:
-                return False
-            raise
-        return True
+        """Whether ``label`` and everything it needs can build for the platform (memoized)."""
+        for node in postorder([label], self.edges, self._compatible, self._cycle):
+            self._compatible[node] = incompatibility(self.target(node), self.platform) is None and all(
+                self._compatible[dep] for dep in self.edges(node))
+        return self._compatible[label]
 
     # -- edges --------------------------------------------------------------------
     def edges(self, label: Label) -> list[Label]:
@@ -121,29 +122,20 @@ class ConfiguredGraph:
             self._edges[label] = list(target.dep_labels)
         return self._edges[label]
 
+    def _cycle(self, cycle: list[Label]) -> None:
+        raise AnalysisError("dependency cycle: " + " -> ".join(map(str, cycle)), self.target(cycle[0]).location)
+
     def _walk(self, root: Label, pins: Mapping[PackageKey, Label]) -> Edges:
-        """Every node reachable from root with its (pinned) edges; raises on a cycle."""
+        """Every node reachable from root with its pinned edges; raises on a cycle."""
         result: Edges = {}
-        stack: list[Label] = []
-        on_stack: set[Label] = set()
 
-        def visit(label: Label) -> None:
-            if label in result:
-                return
-            if label in on_stack:
-                cycle = stack[stack.index(label):] + [label]
-                raise AnalysisError("dependency cycle: " + " -> ".join(map(str, cycle)),
-                                    self.target(cycle[0]).location)
-            stack.append(label)
-            on_stack.add(label)
-            deps = [self._pinned(dep, pins) for dep in self.edges(label)] if pins else self.edges(label)
-            for dep in deps:
-                visit(dep)
-            stack.pop()
-            on_stack.discard(label)
-            result[label] = deps
+        def pinned_edges(label: Label) -> list[Label]:
+            if label not in result:
+                result[label] = [self._pinned(dep, pins) for dep in self.edges(label)]
+            return result[label]
 
-        visit(root)
+        for _ in postorder([root], pinned_edges, on_cycle=self._cycle):
+            pass
         return result
 
     def _pinned(self, dep: Label, pins: Mapping[PackageKey, Label]) -> Label:
@@ -154,7 +146,14 @@ class ConfiguredGraph:
         return pins.get(key, dep) if key else dep
 
     def closure(self, root: Label) -> Edges:
-        """Configured closure of ``root``: node -> direct deps, with version pins applied."""
+        """Edges covering every node reachable from ``root``, with its version pins applied.
+
+        Without pins this is the shared graph (it may hold more nodes than ``root`` reaches).
+        """
+        for _ in postorder([root], self.edges, self._complete, self._cycle):
+            pass
+        if not self._may_pin(root):
+            return self._edges
         if root not in self._closures:
             pins: dict[PackageKey, Label] = {}
             while True:
@@ -165,6 +164,22 @@ class ConfiguredGraph:
                 pins = new_pins
             self._closures[root] = edges
         return self._closures[root]
+
+    def _may_pin(self, root: Label) -> bool:
+        """Whether root's closure names a versioned package explicitly (so pins or conflicts may arise)."""
+        for node in postorder([root], self.edges, self._pin_candidates, self._cycle):
+            target = self.target(node)
+            explicit = target.kind == "container_layer" and any(
+                self.target(dep).kind == "container_layer" and self._is_versioned(dep)
+                for dep in self.edges(node)[:len(target.attrs["deps"])])
+            self._pin_candidates[node] = explicit or any(self._pin_candidates[d] for d in self.edges(node))
+        return self._pin_candidates[root]
+
+    def _is_versioned(self, label: Label) -> bool:
+        """Whether a layer's package declares more than one layer (versions) in its directory."""
+        name = self.target(label).package_name
+        siblings = self.loader.load_package(label.package).values()
+        return sum(1 for t in siblings if t.kind == "container_layer" and t.package_name == name) > 1
 
     def _chain_edges(self, label: Label, edges: Edges) -> list[Label]:
         """Edges that stay inside one image: a layer's ``deps`` and aliases (not wheels or sources)."""
@@ -207,20 +222,8 @@ class ConfiguredGraph:
     def chain(self, root: Label, edges: Edges | None = None, include_aliases: bool = False) -> list[Label]:
         """The image-chain order of ``root``: each layer's deps before it, declared order, first kept."""
         edges = edges if edges is not None else self.closure(root)
-        order: list[Label] = []
-        seen: set[Label] = set()
-
-        def visit(label: Label) -> None:
-            if label in seen:
-                return
-            seen.add(label)
-            for dep in self._chain_edges(label, edges):
-                visit(dep)
-            if include_aliases or self.target(label).kind != "alias":
-                order.append(label)
-
-        visit(root)
-        return order
+        return [label for label in postorder([root], lambda n: self._chain_edges(n, edges))
+                if include_aliases or self.target(label).kind != "alias"]
 
     def build_order(self, labels: Iterable[Label]) -> list[Label]:
         """Deps before dependants over all edges, declared order, restricted to ``labels``."""
@@ -228,18 +231,9 @@ class ConfiguredGraph:
         keep = set(wanted)
         order: list[Label] = []
         seen: set[Label] = set()
-
-        def visit(label: Label, edges: Edges) -> None:
-            if label in seen:
-                return
-            seen.add(label)
-            for dep in edges.get(label, []):
-                visit(dep, edges)
-            if label in keep:
-                order.append(label)
-
-        for label in wanted:
-            visit(label, self.closure(label))
+        for root in wanted:
+            edges = self.closure(root)
+            order.extend(label for label in postorder([root], edges.__getitem__, seen) if label in keep)
         return order
 
     def _path_text(self, edges: Edges, root: Label, goal: Label) -> str:

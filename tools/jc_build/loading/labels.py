@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Names are what jetson-containers uses for versions and packages: 0.4.9, pip_cache-cu126, l4t-dynamo.
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]*$")
@@ -63,6 +64,7 @@ def _check_name(name: str, text: str) -> None:
         raise LabelSyntaxError(f"invalid label '{text}': bad target name '{name}'")
 
 
+@lru_cache(maxsize=65536)
 def parse_label(text: str, current_package: str | None = None) -> Label:
     """Parse ``//pkg:name``, ``//pkg``, ``:name`` or ``name`` (the last two need a current package)."""
     if not isinstance(text, str) or not text:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from ..errors import AnalysisError, Location, StarlarkError
+from ..errors import AnalysisError, Location
 from ..model import Platform, Target
 from ..suggest import did_you_mean
 from .builtins import STEP_HELPERS, make_select
@@ -38,6 +37,7 @@ class PackageLoader:
                                 "python_tag": platform.python_tag}
         self.env = StarlarkEnv(workspace.root, builtins)
         self._all_packages: list[str] | None = None
+        self._real_root = os.path.realpath(workspace.root) + os.sep
 
     # -- discovery ----------------------------------------------------------------
     def all_packages(self) -> list[str]:
@@ -65,7 +65,7 @@ class PackageLoader:
         if not build_file.is_file():
             raise AnalysisError(f"no package '//{package}': there is no pkgs/{package}/{BUILD_FILE}"
                                 f"{did_you_mean(package, self.all_packages())}")
-        if not build_file.resolve().is_relative_to(self.workspace.root.resolve()):
+        if not os.path.realpath(directory).startswith(self._real_root):
             raise AnalysisError(f"package '//{package}' resolves outside the workspace (symlink); refused")
         targets: dict[str, Target] = {}
         self._current = (package, build_file, targets)
@@ -108,7 +108,10 @@ class PackageLoader:
             for attr in edge_attrs:
                 value = attrs[attr]
                 items = [value] if isinstance(value, str) else value
-                resolved = [parse_label(item, current_package=package) for item in items]
+                try:
+                    resolved = [parse_label(item, current_package=package) for item in items]
+                except LabelSyntaxError as exc:
+                    raise RuleCallError(str(exc)) from None
                 attrs[attr] = (str(resolved[0]) if isinstance(value, str)
                                else [str(item) for item in resolved])
                 deps.extend(resolved)
@@ -141,23 +144,19 @@ def _platform_rule_elsewhere(**_: Any) -> None:
     raise RuleCallError("platform() may only be declared in toolchains/BUILD.star")
 
 
-_LOCATE_CACHE: dict[Path, str] = {}
+_SOURCES: dict[Path, str] = {}
 
 
 def _locate(build_file: Path, rel: str, name: str) -> Location:
-    """Where a target is declared: its quoted name in the BUILD file (macros may build names)."""
-    text = _LOCATE_CACHE.get(build_file)
+    """Where a target is declared: the call holding its quoted name (macros may build names)."""
+    text = _SOURCES.get(build_file)
     if text is None:
-        text = _LOCATE_CACHE[build_file] = build_file.read_text(encoding="utf-8")
-    match = re.search(r"name\s*=\s*[\"']" + re.escape(name) + r"[\"']", text) \
-        or re.search(r"[\"']" + re.escape(name) + r"[\"']", text)
-    if not match:
+        text = _SOURCES[build_file] = build_file.read_text(encoding="utf-8")
+    found = [i for i in (text.find(f'"{name}"'), text.find(f"'{name}'")) if i >= 0]
+    if not found:
         return Location(rel, 1, 1)
-    line_start = text.rfind("\n", 0, match.start()) + 1
-    line = text.count("\n", 0, match.start()) + 1
-    # Point at the rule or macro call that owns the name: the statement's first column.
-    call = text.rfind("(", 0, match.start())
-    call_line_start = text.rfind("\n", 0, call) + 1 if call >= 0 else line_start
-    call_text = text[call_line_start:call]
-    col = len(call_text) - len(call_text.lstrip()) + 1
-    return Location(rel, text.count("\n", 0, call_line_start) + 1 if call >= 0 else line, col)
+    at = min(found)
+    call = text.rfind("(", 0, at)
+    line_start = text.rfind("\n", 0, call if call >= 0 else at) + 1
+    indent = len(text[line_start:]) - len(text[line_start:].lstrip(" \t"))
+    return Location(rel, text.count("\n", 0, line_start) + 1, indent + 1)

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..constraints import ConstraintSyntaxError, parse_constraint
 from ..suggest import did_you_mean
-from .labels import LabelSyntaxError, parse_label
 
 
 class RuleCallError(Exception):
@@ -17,14 +16,6 @@ class RuleCallError(Exception):
 
 def _is_str_list(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(x, str) for x in v)
-
-
-def _check_labels(v: list[str]) -> None:
-    for item in v:
-        try:
-            parse_label(item, current_package="")
-        except LabelSyntaxError as exc:
-            raise RuleCallError(str(exc)) from None
 
 
 def _check_constraints(v: list[str]) -> None:
@@ -57,8 +48,9 @@ STRING_DICT = AttrType(
     "dict of string to string",
     lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, (str, int)) for k, x in v.items()),
     normalize=lambda v: {k: str(x) for k, x in v.items()})
-LABEL = AttrType("label string", lambda v: isinstance(v, str), check=lambda v: _check_labels([v]))
-LABEL_LIST = AttrType("list of label strings", _is_str_list, check=_check_labels)
+# Label syntax is checked where labels are resolved against the calling package (loading/packages.py).
+LABEL = AttrType("label string", lambda v: isinstance(v, str))
+LABEL_LIST = AttrType("list of label strings", _is_str_list)
 CONSTRAINTS = AttrType(
     "constraint string or list of constraint strings",
     lambda v: isinstance(v, str) or _is_str_list(v), normalize=_as_list, check=_check_constraints)

@@ -56,6 +56,7 @@ class StarlarkEnv:
         self._modules: dict[Path, sl.FrozenModule] = {}
         self._stack: list[Path] = []
         self._nested_error: StarlarkError | None = None
+        self._resolved: dict[tuple[str, Path], Path] = {}
 
     @property
     def current_file(self) -> Path | None:
@@ -112,7 +113,10 @@ class StarlarkEnv:
         return path
 
     def _load(self, module_id: str) -> sl.FrozenModule:
-        path = self._resolve(module_id)
+        key = (module_id, self._stack[-1].parent)
+        path = self._resolved.get(key)
+        if path is None:
+            path = self._resolved[key] = self._resolve(module_id)
         if path in self._stack:
             cycle = " -> ".join(self.relpath(p) for p in self._stack[self._stack.index(path):] + [path])
             raise LoadError(f"load cycle: {cycle}")
