@@ -14,12 +14,11 @@ from ..errors import Location, QueryError
 
 _WORD_RE = re.compile(r"[A-Za-z0-9_./:@*+\-]+")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PUNCT = {"(": "LPAREN", ")": "RPAREN", ",": "COMMA", "=": "EQUALS",
-          "+": "UNION", "-": "EXCEPT", "^": "INTERSECT"}
-_KEYWORDS = {"let": "LET", "in": "IN", "union": "UNION", "except": "EXCEPT", "intersect": "INTERSECT"}
 
 
 class Kind(Enum):
+    """Token kinds; ``+``/``union`` etc. share one kind."""
+
     WORD = auto()
     VAR = auto()
     LPAREN = auto()
@@ -34,8 +33,16 @@ class Kind(Enum):
     EOF = auto()
 
 
+_PUNCT = {"(": Kind.LPAREN, ")": Kind.RPAREN, ",": Kind.COMMA, "=": Kind.EQUALS,
+          "+": Kind.UNION, "-": Kind.EXCEPT, "^": Kind.INTERSECT}
+_KEYWORDS = {"let": Kind.LET, "in": Kind.IN, "union": Kind.UNION, "except": Kind.EXCEPT,
+             "intersect": Kind.INTERSECT}
+
+
 @dataclass(frozen=True)
 class Token:
+    """One token and the column it starts at."""
+
     kind: Kind
     text: str  # a word's value (without quotes), a variable's name, or the operator as written
     col: int
@@ -76,12 +83,11 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(Kind.VAR, name.group(), col))
             pos = name.end()
         elif char in _PUNCT:
-            tokens.append(Token(Kind[_PUNCT[char]], char, col))
+            tokens.append(Token(_PUNCT[char], char, col))
             pos += 1
         elif word := _WORD_RE.match(text, pos):
             value = word.group()
-            keyword = _KEYWORDS.get(value)
-            tokens.append(Token(Kind[keyword], value, col) if keyword else Token(Kind.WORD, value, col))
+            tokens.append(Token(_KEYWORDS.get(value, Kind.WORD), value, col))
             pos = word.end()
         else:
             raise error(f"unexpected character '{char}'", col)

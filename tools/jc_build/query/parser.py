@@ -62,13 +62,13 @@ def normalize_query(argv: list[str]) -> str:
     """
     text = " ".join(argv)
     try:
-        head, *words, _eof = tokenize(text)
+        tokens = tokenize(text)[:-1]  # without EOF
     except QueryError:
         return text
-    if (head.kind is not Kind.WORD or head.quoted or head.text not in FUNCTIONS or not words
-            or any(t.kind is not Kind.WORD for t in words)):
+    if (len(tokens) < 2 or tokens[0].quoted or tokens[0].text not in FUNCTIONS
+            or any(t.kind is not Kind.WORD for t in tokens)):
         return text
-    return f"{head.text}({', '.join(_spell(t) for t in words)})"
+    return f"{tokens[0].text}({', '.join(_spell(t) for t in tokens[1:])})"
 
 
 def _spell(token: Token) -> str:
