@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from contextlib import AbstractContextManager, nullcontext
 from typing import BinaryIO, Protocol
 
 from .action_cache import ActionResult
@@ -20,8 +21,13 @@ class CacheBackend(Protocol):
     Contract: ``get_action`` returns a result only if every blob it references is
     present; ``open_blob`` only yields content matching its digest; corruption
     degrades to a miss, never a wrong result. Writers put blobs first, then the
-    entry. Implementations subclass this to inherit ``put_file``/``put_bytes``.
+    entry, inside one ``session()`` so garbage collection cannot fall in between.
+    Implementations subclass this to inherit ``session``/``put_file``/``put_bytes``.
     """
+
+    def session(self) -> AbstractContextManager[None]:
+        """Keep garbage collection away while the block runs (a no-op unless overridden)."""
+        return nullcontext()
 
     def get_action(self, key: str) -> ActionResult | None: ...
 

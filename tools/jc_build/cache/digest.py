@@ -25,10 +25,9 @@ class Digest:
     @classmethod
     def parse(cls, text: str) -> Digest:
         """Parse ``sha256:<64 lowercase hex>``; raise ValueError otherwise."""
-        algo, sep, hex_ = text.partition(":") if isinstance(text, str) else ("", "", "")
-        if algo != "sha256" or not sep:
+        if not isinstance(text, str) or not text.startswith("sha256:"):
             raise ValueError(f"not a sha256 digest (want 'sha256:<64 hex>'): {text!r}")
-        return cls(hex_)
+        return cls(text.removeprefix("sha256:"))
 
     def __str__(self) -> str:
         return f"sha256:{self.hex}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import TracebackType
 
@@ -48,12 +49,39 @@ class AtomicFile:
             self.path.unlink(missing_ok=True)
 
 
-@contextmanager
-def locked(lock_file: Path, *, exclusive: bool) -> Iterator[None]:
-    """Hold ``flock`` on ``lock_file``: shared for reads/writes, exclusive for gc."""
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)
+class CacheLock:
+    """``flock`` on the cache's lock file: shared for reads and writes, exclusive for gc.
+
+    The shared lock is re-entrant per thread, so a caller can hold it across several
+    operations that each take it too.
+    """
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._held = threading.local()
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        depth: int = getattr(self._held, "depth", 0)
+        with nullcontext() if depth else self._flock(fcntl.LOCK_SH):
+            self._held.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._held.depth = depth
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        if getattr(self._held, "depth", 0):
+            raise RuntimeError("cannot take the exclusive cache lock while this thread holds the shared one")
+        with self._flock(fcntl.LOCK_EX):
+            yield
+
+    @contextmanager
+    def _flock(self, operation: int) -> Iterator[None]:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, operation)
+            yield
+        finally:
+            os.close(fd)  # releases the lock

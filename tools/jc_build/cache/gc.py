@@ -13,7 +13,7 @@ from .digest import Digest
 
 GRACE_S = 3600  # temp files and unreferenced blobs younger than this may belong to a live writer
 
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:([KMGT])i?)?B?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -25,11 +25,13 @@ def parse_size(text: str) -> int:
             f"invalid size {text!r}: expected a number of bytes with an optional "
             "K, M, G or T suffix (powers of 1024), e.g. 123, 500M or 10G"
         )
-    return int(float(m[1]) * _UNITS[m[2].upper()])
+    return int(float(m[1]) * _UNITS[(m[2] or "").upper()])
 
 
 @dataclass(frozen=True)
 class CacheStats:
+    """What ``jcb cache stats`` shows."""
+
     location: Path
     entries: int
     blobs: int
@@ -38,11 +40,13 @@ class CacheStats:
 
 @dataclass(frozen=True)
 class GcReport:
+    """What one ``gc`` run removed and what remains."""
+
     removed_entries: int
     removed_blobs: int
     removed_temp_files: int
     freed_bytes: int
-    total_bytes: int  # what remains, as in CacheStats
+    total_bytes: int  # what remains, as in CacheStats (may exceed the limit by in-flight blobs)
 
 
 def measure(root: Path, cas: Cas, actions: ActionCache) -> CacheStats:
@@ -52,12 +56,12 @@ def measure(root: Path, cas: Cas, actions: ActionCache) -> CacheStats:
 
 
 def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, now: float) -> GcReport:
-    """Evict least recently used entries until the cache fits, then drop unreferenced blobs.
+    """Evict least recently used entries until they and the blobs they reference fit in
+    ``max_size_bytes``, deleting blobs no remaining entry references.
 
-    The caller holds the exclusive cache lock, so no reader or writer is mid-operation,
-    but a writer may be between putting blobs and writing the entry that references
-    them. So blobs unreferenced at the start are kept if younger than ``GRACE_S``, and
-    a blob freed by an eviction is kept if it was (re-)put after that entry's last use.
+    The caller holds the exclusive cache lock, so no session is open. Blobs that were
+    unreferenced before this run and are younger than ``GRACE_S`` are kept and not
+    counted: a writer that did not use a session may not have written its entry yet.
     Unusable entries (corrupt, or referencing missing blobs) are removed first.
     """
     removed_entries = removed_blobs = freed = 0
@@ -76,7 +80,9 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
         live.append((st.st_mtime_ns, key, st.st_size, result.digests()))
         refs.update(result.digests())
 
-    total = sum(st.st_size for st in blobs.values()) + sum(size for _, _, size, _ in live)
+    entry_bytes = sum(size for _, _, size, _ in live)
+    total = entry_bytes + sum(st.st_size for st in blobs.values())
+    in_use = entry_bytes + sum(blobs[d].st_size for d in refs)
 
     def drop_blob(digest: Digest) -> None:
         nonlocal removed_blobs, freed, total
@@ -89,16 +95,18 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
         if not refs[digest] and st.st_mtime < now - GRACE_S:
             drop_blob(digest)
 
-    for mtime_ns, key, size, digests in sorted(live):
-        if total <= max_size_bytes:
+    for _, key, size, digests in sorted(live):
+        if in_use <= max_size_bytes:
             break
         actions.path(key).unlink(missing_ok=True)
         removed_entries += 1
         freed += size
         total -= size
+        in_use -= size
         for digest in digests:
             refs[digest] -= 1
-            if not refs[digest] and blobs[digest].st_mtime_ns <= mtime_ns:
+            if not refs[digest]:
+                in_use -= blobs[digest].st_size
                 drop_blob(digest)
 
     removed_temp = 0

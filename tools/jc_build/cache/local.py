@@ -6,6 +6,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,7 +14,7 @@ from .action_cache import ActionCache, ActionResult
 from .backend import CacheBackend, MissingBlobError
 from .cas import Cas
 from .digest import Digest
-from .fs import locked
+from .fs import CacheLock
 from .gc import CacheStats, GcReport, collect, measure
 
 
@@ -33,6 +34,7 @@ class LocalCache(CacheBackend):
 
     Every operation holds a shared ``flock`` on ``lock``; ``gc`` holds it exclusively.
     Writes go to ``tmp/`` and are renamed into place, so readers never see partial files.
+    Store a stage's result inside ``session()``: put its blobs, then ``put_action``.
     """
 
     def __init__(
@@ -44,13 +46,17 @@ class LocalCache(CacheBackend):
         self.root = Path(root) if root is not None else default_cache_dir()
         self._tmp = self.root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
-        self._lock_file = self.root / "lock"
+        self._lock = CacheLock(self.root / "lock")
         self._cas = Cas(self.root, self._tmp, on_warning)
         self._actions = ActionCache(self.root, self._tmp, on_warning)
 
+    def session(self) -> AbstractContextManager[None]:
+        """Hold the shared lock (re-entrant per thread) so no gc runs until the block ends."""
+        return self._lock.shared()
+
     def get_action(self, key: str) -> ActionResult | None:
         """The recorded result, or None; a hit marks the entry used (for LRU gc)."""
-        with locked(self._lock_file, exclusive=False):
+        with self._lock.shared():
             result = self._actions.read(key)
             if result is None:
                 return None
@@ -62,7 +68,7 @@ class LocalCache(CacheBackend):
             return result
 
     def put_action(self, result: ActionResult) -> None:
-        with locked(self._lock_file, exclusive=False):
+        with self._lock.shared():
             missing = sorted(str(d) for d in result.digests() if not self._cas.has(d))
             if missing:
                 raise MissingBlobError(f"action {result.key} references blobs not in the cache: {', '.join(missing)}")
@@ -83,14 +89,14 @@ class LocalCache(CacheBackend):
         return self._cas.path(digest)
 
     def put_blob(self, src: BinaryIO) -> Digest:
-        with locked(self._lock_file, exclusive=False):
+        with self._lock.shared():
             return self._cas.put(src)
 
     def stats(self) -> CacheStats:
-        with locked(self._lock_file, exclusive=False):
+        with self._lock.shared():
             return measure(self.root, self._cas, self._actions)
 
     def gc(self, max_size_bytes: int) -> GcReport:
-        """Shrink the cache to ``max_size_bytes`` (LRU); waits for running operations."""
-        with locked(self._lock_file, exclusive=True):
+        """Shrink the cache to ``max_size_bytes`` (LRU); waits for other processes' sessions."""
+        with self._lock.exclusive():
             return collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time())

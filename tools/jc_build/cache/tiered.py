@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 from .action_cache import ActionResult
@@ -12,8 +13,8 @@ from .digest import Digest
 
 
 class TieredCache(CacheBackend):
-    """Reads ``local`` first, then ``remote``, copying remote hits (entry and blobs) into ``local``;
-    writes go to both, ``local`` first."""
+    """Reads ``local`` first, then ``remote``, copying remote hits (entry and blobs) into
+    ``local``; writes go to both, ``local`` first."""
 
     def __init__(
         self,
@@ -26,6 +27,11 @@ class TieredCache(CacheBackend):
         self.remote = remote
         self._warn = on_warning
 
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        with self.local.session(), self.remote.session():
+            yield
+
     def get_action(self, key: str) -> ActionResult | None:
         result = self.local.get_action(key)
         if result is not None:
@@ -33,22 +39,19 @@ class TieredCache(CacheBackend):
         result = self.remote.get_action(key)
         if result is None:
             return None
-        for digest in result.digests():
-            if self.local.has_blob(digest):
-                continue
-            f = self.remote.open_blob(digest)
-            if f is None:
-                return None
-            with f:
-                copied = self.local.put_blob(f)
-            if copied != digest:
-                self._warn(f"cache: remote blob {digest} arrived as {copied}; ignoring remote entry {key}")
-                return None
-        try:
+        with self.local.session():
+            for digest in result.digests():
+                if self.local.has_blob(digest):
+                    continue
+                f = self.remote.open_blob(digest)
+                if f is None:
+                    return None
+                with f:
+                    copied = self.local.put_blob(f)
+                if copied != digest:
+                    self._warn(f"cache: remote blob {digest} arrived as {copied}; ignoring remote entry {key}")
+                    return None
             self.local.put_action(result)
-        except MissingBlobError as e:  # a local gc raced the copy
-            self._warn(f"cache: could not keep remote entry {key} locally: {e}")
-            return None
         return result
 
     def put_action(self, result: ActionResult) -> None:
@@ -63,11 +66,12 @@ class TieredCache(CacheBackend):
         return f if f is not None else self.remote.open_blob(digest)
 
     def put_blob(self, src: BinaryIO) -> Digest:
-        digest = self.local.put_blob(src)
-        if not self.remote.has_blob(digest):
-            f = self.local.open_blob(digest)
-            if f is None:
-                raise MissingBlobError(f"blob {digest} vanished from the local cache before upload")
-            with f:
-                self.remote.put_blob(f)
+        with self.local.session():
+            digest = self.local.put_blob(src)
+            if not self.remote.has_blob(digest):
+                f = self.local.open_blob(digest)
+                if f is None:
+                    raise MissingBlobError(f"blob {digest} vanished from the local cache before upload")
+                with f:
+                    self.remote.put_blob(f)
         return digest
