@@ -1,7 +1,8 @@
 """Evaluate a parsed query against a QueryGraph into an ordered set of labels.
 
-Sets are dicts (insertion-ordered, unique). Traversals run per root over ``graph.closure(root)``
-because a node's configured edges may differ between roots; results are unioned.
+Sets are dicts (insertion-ordered, unique). Traversals use each root's ``graph.closure(root)``
+because a node's configured edges may differ between roots (version pins); results are unioned.
+A closure may hold more nodes than its root reaches, so only what a root reaches is used.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import JcbError, Location
-from ..loading.labels import Label, LabelSyntaxError, parse_label
+from ..loading.labels import Label, parse_label
 from .ast import Call, Int, Let, Node, Regex, SetOp, Var, Word
-from .lexer import error
 from .protocol import QueryGraph
 from .starlark import to_starlark
 
@@ -93,8 +93,6 @@ class _Evaluator:
         """A target pattern, via the graph; its errors point at the word."""
         try:
             return dict.fromkeys(self.graph.resolve_pattern(word.text))
-        except LabelSyntaxError as exc:
-            raise error(str(exc), word.col) from None
         except JcbError as exc:
             if exc.location is None:
                 exc.location = Location("<query>", 1, word.col)
@@ -105,29 +103,42 @@ class _Evaluator:
         return {label: None for label in labels if any(regex.pattern.search(t) for t in text_of(label))}
 
     # -- functions: fn_<name>(env, *args) as declared in parser.FUNCTIONS ----------------------
-    def fn_deps(self, env: Env, roots: Node, depth: Int | None = None) -> LabelSet:
-        result: LabelSet = {}
-        for root in self.eval(roots, env):
-            result.update(dict.fromkeys(reach(self.graph.closure(root), [root], _levels(depth))))
-        return result
+    def closures(self, roots: Iterable[Label]) -> list[tuple[Edges, list[Label]]]:
+        """Roots grouped by the edges they are configured with (one group per distinct closure).
 
-    def fn_rdeps(self, env: Env, universe: Node, targets: Node,
-                 depth: Int | None = None) -> LabelSet:
-        roots, wanted = self.eval(universe, env), self.eval(targets, env)
-        result: LabelSet = {}
+        Within one set of edges, a traversal from all of a group's roots at once gives the
+        union of the per-root traversals, so the shared unpinned graph is walked once.
+        """
+        groups: dict[int, tuple[Edges, list[Label]]] = {}
         for root in roots:
             closure = self.graph.closure(root)
-            starts = [label for label in wanted if label in closure]
-            result.update(dict.fromkeys(reach(reverse(closure), starts, _levels(depth))))
+            groups.setdefault(id(closure), (closure, []))[1].append(root)
+        return list(groups.values())
+
+    def fn_deps(self, env: Env, roots: Node, depth: Int | None = None) -> LabelSet:
+        result: LabelSet = {}
+        for edges, group in self.closures(self.eval(roots, env)):
+            result.update(dict.fromkeys(reach(edges, group, _levels(depth))))
+        return result
+
+    def fn_rdeps(self, env: Env, universe: Node, targets: Node, depth: Int | None = None) -> LabelSet:
+        roots, wanted = self.eval(universe, env), self.eval(targets, env)
+        result: LabelSet = {}
+        for edges, group in self.closures(roots):
+            members = reach(edges, group)
+            within = reverse({node: edges[node] for node in members})
+            result.update(dict.fromkeys(reach(within, [label for label in wanted if label in members],
+                                              _levels(depth))))
         return result
 
     def fn_allpaths(self, env: Env, sources: Node, targets: Node) -> LabelSet:
         ends = self.eval(targets, env)
         result: LabelSet = {}
-        for root in self.eval(sources, env):
-            closure = self.graph.closure(root)
-            to_ends = reach(reverse(closure), [label for label in ends if label in closure])
-            result.update(dict.fromkeys(label for label in reach(closure, [root]) if label in to_ends))
+        for edges, group in self.closures(self.eval(sources, env)):
+            members = reach(edges, group)
+            to_ends = reach(reverse({node: edges[node] for node in members}),
+                            [label for label in ends if label in members])
+            result.update(dict.fromkeys(label for label in members if label in to_ends))
         return result
 
     def fn_somepath(self, env: Env, sources: Node, targets: Node) -> LabelSet:

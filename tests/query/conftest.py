@@ -1,0 +1,11 @@
+"""Fixtures for the query tests."""
+
+from __future__ import annotations
+
+import pytest
+from query_fake_graph import FakeGraph, jetson_targets
+
+
+@pytest.fixture
+def graph() -> FakeGraph:
+    return FakeGraph(jetson_targets())
