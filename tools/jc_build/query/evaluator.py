@@ -7,7 +7,6 @@ A closure may hold more nodes than its root reaches, so only what a root reaches
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
