@@ -60,11 +60,7 @@ class Constraint:
     spec: str  # a PEP 440 specifier set, or "==value" / "!=value" for arch
 
     def matches(self, platform: Platform) -> bool:
-        value = _platform_value(platform, self.key)
-        if self.key == "arch":
-            want = self.spec[2:]
-            return (value == want) if self.spec.startswith("==") else (value != want)
-        return _version_matches(value, self.spec)
+        return _matches(self, platform)
 
     def explain(self, platform: Platform) -> str:
         """``requires L4T '>=36' but the platform has L4T 35.4.1``."""
@@ -73,9 +69,13 @@ class Constraint:
 
 
 @lru_cache(maxsize=4096)
-def _version_matches(value: str, spec: str) -> bool:
+def _matches(constraint: Constraint, platform: Platform) -> bool:
+    value = _platform_value(platform, constraint.key)
+    if constraint.key == "arch":
+        want = constraint.spec[2:]
+        return (value == want) if constraint.spec.startswith("==") else (value != want)
     try:
-        return Version(value.lstrip("r")) in SpecifierSet(spec)
+        return Version(value.lstrip("r")) in SpecifierSet(constraint.spec)
     except InvalidVersion:
         return False
 

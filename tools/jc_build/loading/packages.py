@@ -37,6 +37,7 @@ class PackageLoader:
                                 "python_tag": platform.python_tag}
         self.env = StarlarkEnv(workspace.root, builtins)
         self._all_packages: list[str] | None = None
+        self._walked: set[str] = set()
         self._real_root = os.path.realpath(workspace.root) + os.sep
 
     # -- discovery ----------------------------------------------------------------
@@ -50,6 +51,7 @@ class PackageLoader:
                 if BUILD_FILE in filenames:
                     found.append(os.path.relpath(dirpath, root).replace(os.sep, "/"))
             self._all_packages = sorted("" if p == "." else p for p in found)
+            self._walked = set(self._all_packages)
         return self._all_packages
 
     def package_dir(self, package: str) -> Path:
@@ -60,12 +62,13 @@ class PackageLoader:
         """The targets of ``package`` by name; AnalysisError when there is no such package."""
         if package in self._packages:
             return self._packages[package]
-        directory = self.pkgs_dir / package
-        build_file = directory / BUILD_FILE
+        build_file = self.pkgs_dir / package / BUILD_FILE
         if not build_file.is_file():
             raise AnalysisError(f"no package '//{package}': there is no pkgs/{package}/{BUILD_FILE}"
                                 f"{did_you_mean(package, self.all_packages())}")
-        if not os.path.realpath(directory).startswith(self._real_root):
+        # os.walk never descends into symlinks, so only packages it did not find need the check.
+        walked = self._all_packages is not None and package in self._walked
+        if not walked and not os.path.realpath(build_file.parent).startswith(self._real_root):
             raise AnalysisError(f"package '//{package}' resolves outside the workspace (symlink); refused")
         targets: dict[str, Target] = {}
         self._current = (package, build_file, targets)
@@ -116,7 +119,7 @@ class PackageLoader:
                                else [str(item) for item in resolved])
                 deps.extend(resolved)
             self._check_files(package, attrs)
-            rel = self.env.relpath(build_file)
+            rel = f"pkgs/{package}/{BUILD_FILE}" if package else f"pkgs/{BUILD_FILE}"
             targets[name] = Target(
                 label=Label(package, name), kind=kind, attrs=attrs,
                 location=_locate(build_file, rel, name), build_file=rel, dep_labels=deps)

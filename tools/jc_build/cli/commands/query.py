@@ -29,8 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("expression", nargs="+", help="a query expression, or a function name and its arguments")
     parser.add_argument("--output", default="label", metavar="FORMAT",
                         help=f"output format: {', '.join(OUTPUTS)} (default: label)")
-    parser.add_argument("--order", choices=("label", "build"), default="label",
-                        help="label: sorted by label; build: the image-chain order (deps first)")
+    parser.add_argument("--order", choices=("sorted", "build", "query"), default="sorted",
+                        help="sorted: by label (default); build: the image-chain order, deps first; "
+                             "query: as evaluated (e.g. a somepath in path order)")
 
 
 def run(ctx: Context) -> int:
@@ -38,6 +39,5 @@ def run(ctx: Context) -> int:
     expression = normalize_query(ctx.args.expression)
     labels = run_query(ctx.graph, expression)
     text = format_result(ctx.graph, labels, ctx.args.output, ctx.args.order)
-    if text:
-        ctx.print(text)
+    ctx.out.write(text)
     return 0
