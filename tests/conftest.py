@@ -54,6 +54,7 @@ def jcb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
     def run(root: Path, *argv: str) -> Result:
         monkeypatch.chdir(root)
+        monkeypatch.setenv("JCB_CACHE_DIR", str(root.parent / "jcb-cache"))
         try:
             code = main(list(argv))
         except SystemExit as exc:  # argparse usage errors

@@ -10,23 +10,13 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
 
+from ..dirs import default_cache_dir
 from .action_cache import ActionCache, ActionResult
 from .backend import CacheBackend, MissingBlobError
 from .cas import Cas
 from .digest import Digest
 from .fs import CacheLock
 from .gc import CacheStats, GcReport, collect, measure
-
-
-def default_cache_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """``$JCB_CACHE_DIR``, else ``$XDG_CACHE_HOME/jcb``, else ``~/.cache/jcb``."""
-    if env.get("JCB_CACHE_DIR"):
-        return Path(env["JCB_CACHE_DIR"]).expanduser()
-    xdg = env.get("XDG_CACHE_HOME", "")
-    if os.path.isabs(xdg):  # the XDG spec says to ignore relative paths
-        return Path(xdg) / "jcb"
-    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
-    return home / ".cache" / "jcb"
 
 
 class LocalCache(CacheBackend):

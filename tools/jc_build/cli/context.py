@@ -20,10 +20,10 @@ if TYPE_CHECKING:
 class Context:
     """Per-invocation state shared by commands."""
 
-    def __init__(self, args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr):
+    def __init__(self, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None):
         self.args = args
-        self.out = out
-        self.err = err
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
 
     @cached_property
     def workspace(self) -> Workspace:
@@ -36,9 +36,23 @@ class Context:
         return self.workspace.platform(getattr(self.args, "platform", None) or os.environ.get("JCB_PLATFORM"))
 
     @cached_property
+    def cache_dir(self) -> Path:
+        from ..dirs import default_cache_dir
+        given = getattr(self.args, "cache_dir", None)
+        return Path(given) if given else default_cache_dir()
+
+    @cached_property
     def loader(self) -> PackageLoader:
+        from ..loading.load_cache import LoadCache
         from ..loading.packages import PackageLoader
-        return PackageLoader(self.workspace, self.platform)
+        cache = (LoadCache(None) if os.environ.get("JCB_NO_LOAD_CACHE")
+                 else LoadCache.for_workspace(self.cache_dir, self.workspace.root, self.platform))
+        return PackageLoader(self.workspace, self.platform, cache)
+
+    def close(self) -> None:
+        """Keep what this invocation loaded for the next one."""
+        if "loader" in self.__dict__:
+            self.loader.cache.save()
 
     @cached_property
     def graph(self) -> ConfiguredGraph:

@@ -82,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("jcb: interrupted\n")
         return 130
+    finally:
+        ctx.close()
 
 
 if __name__ == "__main__":

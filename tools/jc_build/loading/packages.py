@@ -11,6 +11,7 @@ from ..model import Platform, Target
 from ..suggest import did_you_mean
 from .builtins import STEP_HELPERS, make_select
 from .labels import Label, LabelSyntaxError, parse_label
+from .load_cache import LoadCache
 from .rules import EDGE_ATTRS, RULES
 from .schema import RuleCallError
 from .starlark_env import StarlarkEnv
@@ -22,12 +23,14 @@ BUILD_FILE = "BUILD.star"
 class PackageLoader:
     """Finds and evaluates packages under ``pkgs/``; each package is loaded once."""
 
-    def __init__(self, workspace: Workspace, platform: Platform):
+    def __init__(self, workspace: Workspace, platform: Platform, cache: LoadCache | None = None):
         self.workspace = workspace
         self.platform = platform
         self.pkgs_dir = workspace.root / "pkgs"
         self._packages: dict[str, dict[str, Target]] = {}
         self._current: tuple[str, Path, dict[str, Target]] | None = None
+        self._checked_files: list[str] = []
+        self.cache = cache or LoadCache(None)
         builtins: dict[str, Any] = {kind: self._rule_function(kind) for kind in RULES if kind != "platform"}
         builtins.update(STEP_HELPERS)
         builtins["select"] = make_select(platform)
@@ -70,12 +73,17 @@ class PackageLoader:
         walked = self._all_packages is not None and package in self._walked
         if not walked and not os.path.realpath(build_file.parent).startswith(self._real_root):
             raise AnalysisError(f"package '//{package}' resolves outside the workspace (symlink); refused")
-        targets: dict[str, Target] = {}
-        self._current = (package, build_file, targets)
-        try:
-            self.env.eval_file(build_file)
-        finally:
-            self._current = None
+        targets = self.cache.get(package)
+        if targets is None:
+            targets = {}
+            self._current = (package, build_file, targets)
+            self._checked_files = []
+            try:
+                self.env.eval_file(build_file)
+            finally:
+                self._current = None
+            files = [str(p) for p in self.env.loaded_files(build_file)] + self._checked_files
+            self.cache.put(package, targets, files)
         self._packages[package] = targets
         return targets
 
@@ -134,6 +142,7 @@ class PackageLoader:
             wanted.append(attrs["dockerfile"])
         for name in wanted:
             path = directory / name
+            self._checked_files.append(str(path))
             if os.path.isabs(name) or ".." in Path(name).parts:
                 raise RuleCallError(f"file '{name}' must be a path inside the package directory")
             if not path.is_file():

@@ -57,11 +57,23 @@ class StarlarkEnv:
         self._stack: list[Path] = []
         self._nested_error: StarlarkError | None = None
         self._resolved: dict[tuple[str, Path], Path] = {}
+        self._loads: dict[Path, set[Path]] = {}
 
     @property
     def current_file(self) -> Path | None:
         """The file being evaluated now (the innermost one while a load() runs)."""
         return self._stack[-1] if self._stack else None
+
+    def loaded_files(self, path: Path) -> set[Path]:
+        """``path`` and every .star file it loads, transitively."""
+        found = {path}
+        todo = [path]
+        while todo:
+            for dep in self._loads.get(todo.pop(), ()):
+                if dep not in found:
+                    found.add(dep)
+                    todo.append(dep)
+        return found
 
     def relpath(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -117,6 +129,7 @@ class StarlarkEnv:
         path = self._resolved.get(key)
         if path is None:
             path = self._resolved[key] = self._resolve(module_id)
+        self._loads.setdefault(self._stack[-1], set()).add(path)
         if path in self._stack:
             cycle = " -> ".join(self.relpath(p) for p in self._stack[self._stack.index(path):] + [path])
             raise LoadError(f"load cycle: {cycle}")
