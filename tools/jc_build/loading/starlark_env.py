@@ -56,7 +56,7 @@ class StarlarkEnv:
         self._modules: dict[Path, sl.FrozenModule] = {}
         self._stack: list[Path] = []
         self._nested_error: StarlarkError | None = None
-        self._resolved: dict[tuple[str, Path], Path] = {}
+        self._resolved: dict[tuple[str, Path | None], Path] = {}
         self._loads: dict[Path, set[Path]] = {}
 
     @property
@@ -125,7 +125,7 @@ class StarlarkEnv:
         return path
 
     def _load(self, module_id: str) -> sl.FrozenModule:
-        key = (module_id, self._stack[-1].parent)
+        key = (module_id, self._stack[-1].parent if module_id.startswith(":") else None)
         path = self._resolved.get(key)
         if path is None:
             path = self._resolved[key] = self._resolve(module_id)
