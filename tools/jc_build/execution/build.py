@@ -1,0 +1,130 @@
+"""Builds, dry runs and explanations of one or more plans on an engine with a local cache."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from ..cache import LocalCache
+from ..engine import Engine, EngineError
+from ..errors import BuildError
+from ..model import Platform
+from ..plan import Plan, Stage
+from .events import EventLog, StageEvent, Summary
+from .explain import explain_stage
+from .progress import NullProgress, Progress, make_progress
+from .scheduler import Scheduler, lookup_all, needed_stages
+from .stage_runner import StageRun, StageRunner
+
+LOG_TAIL_LINES = 15
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    jobs: int
+    keep_going: bool = False
+    run_tests: bool = True
+    progress: str = "auto"  # auto | plain | rich
+    event_log: Path | None = None
+
+
+@dataclass
+class BuildReport:
+    runs: dict[str, StageRun]
+    events: list[StageEvent]
+    summary: Summary
+    failed: list[StageRun] = field(default_factory=list)
+
+
+def base_digests(engine: Engine, platform: Platform) -> dict[str, str]:
+    """The platform's base image ID (pulled if absent) for the plan's keys."""
+    ref = platform.base_image
+    image_id = engine.image_id(ref)
+    if image_id is None:
+        try:
+            pulled = engine.pull(ref)
+        except EngineError as exc:
+            raise BuildError(f"base image {ref} of platform '{platform.name}' is not here and cannot be "
+                             f"pulled: {exc}") from None
+        image_id = engine.image_id(ref) if pulled else None
+        if image_id is None:
+            raise BuildError(f"base image {ref} of platform '{platform.name}' is neither here nor in its registry")
+    return {ref: image_id}
+
+
+def merged_stages(plans: Sequence[Plan]) -> list[Stage]:
+    """The stages of several plans, each key once, deps before dependants."""
+    stages: dict[str, Stage] = {}
+    for plan in plans:
+        for stage in plan.stages:
+            stages.setdefault(stage.key, stage)
+    return list(stages.values())
+
+
+class Executor:
+    """Runs plans for one platform on ``engine``, with results in ``cache``."""
+
+    def __init__(self, engine: Engine, cache: LocalCache, platform: Platform):
+        self.engine = engine
+        self.cache = cache
+        self.platform = platform
+
+    def runner(self, progress: Progress, run_tests: bool = True) -> StageRunner:
+        return StageRunner(self.engine, self.cache, self.cache.root, self.platform, progress, run_tests=run_tests)
+
+    def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
+        """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""
+        started = time.monotonic()
+        events = EventLog(options.event_log)
+        progress = make_progress(options.progress, stream)
+        try:
+            with self.cache.session():
+                scheduler = Scheduler(self.runner(progress, options.run_tests), events, progress,
+                                      jobs=options.jobs, keep_going=options.keep_going)
+                runs = scheduler.run(merged_stages(plans), [p.root_key for p in plans])
+        finally:
+            progress.close()
+            events.close()
+        self._tag_roots(plans, runs)
+        failed = [r for r in runs.values() if r.outcome == "failed"]
+        return BuildReport(runs, events.events, Summary.of(events.events, time.monotonic() - started), failed)
+
+    def _tag_roots(self, plans: Sequence[Plan], runs: dict[str, StageRun]) -> None:
+        """A root shared with another plan may have run under that plan's name for it."""
+        for plan in plans:
+            run = runs.get(plan.root_key)
+            name = plan.root_stage.image_name
+            if run and run.result and run.result.image_id and name and run.stage.image_name != name:
+                self.engine.tag(run.result.image_id, name)
+
+    def to_build(self, plans: Sequence[Plan], jobs: int) -> list[tuple[Stage, str]]:
+        """The stages a build would run, each with why (cache miss, image gone); no solve."""
+        stages = merged_stages(plans)
+        lookups = lookup_all(stages, self.runner(NullProgress()), jobs)
+        needed = needed_stages(stages, [p.root_key for p in plans], lookups)
+        return [(s, lookups[s.key].reason) for s in stages if s.key in needed and lookups[s.key].result is None]
+
+    def explain(self, plans: Sequence[Plan], jobs: int) -> list[tuple[Stage, list[str]]]:
+        """For each stage that would rebuild, the inputs that changed since its last result."""
+        runner = self.runner(NullProgress())
+        labels = {s.key: str(s.label) for s in merged_stages(plans)}
+        return [(stage, explain_stage(stage, reason, runner.last_used, self.cache.get_action, labels.get))
+                for stage, reason in self.to_build(plans, jobs)]
+
+
+def failure_report(run: StageRun) -> str:
+    """What a person needs about a failed stage: label, failing step, last log lines, log path."""
+    stage = run.stage
+    lines = [f"FAILED {stage.label} ({stage.kind} on {stage.platform}, key {stage.short_key})"]
+    if run.step:
+        lines.append(f"  failing step: {run.step}")
+    lines.extend("  " + line for line in run.error.splitlines())
+    if run.tail:
+        lines.append("  last log lines:")
+        lines.extend("    " + line for line in run.tail[-LOG_TAIL_LINES:])
+    if run.log_path:
+        lines.append(f"  full log: {run.log_path}")
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""Runs a set of stages on a thread pool: each starts when the stages it needs are done.
+
+Every stage is looked up first. Only stages a requested root needs are run: a cached wheel
+does not need its builder, a cached layer whose image exists does not need the layers below.
+After a failure no new stage starts (running ones finish) unless ``keep_going``, which goes on
+with every stage that does not depend on a failed one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from ..plan import Stage
+from .events import EventLog, StageEvent
+from .progress import Progress
+from .stage_runner import Lookup, StageRun, StageRunner
+
+NOT_NEEDED = "not needed: what is built on it is cached"
+
+
+def default_jobs() -> int:
+    return min(4, max(2, os.cpu_count() or 2))
+
+
+def lookup_all(stages: Sequence[Stage], runner: StageRunner, jobs: int) -> dict[str, Lookup]:
+    """Every stage's cache lookup (image checks run concurrently)."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return dict(zip((s.key for s in stages), pool.map(runner.lookup, stages)))
+
+
+def needed_stages(stages: Sequence[Stage], roots: Iterable[str], lookups: dict[str, Lookup]) -> set[str]:
+    """Keys of the roots and of every stage a stage that must be built needs (``stages`` in plan order)."""
+    needed = set(roots)
+    for stage in reversed(stages):
+        if stage.key in needed and lookups[stage.key].result is None:
+            needed.update(stage.deps)
+    return needed
+
+
+class Scheduler:
+    """Runs ``stages`` (deps before dependants, unique keys) and records one event per stage."""
+
+    def __init__(self, runner: StageRunner, events: EventLog, progress: Progress, *,
+                 jobs: int, keep_going: bool):
+        self.runner = runner
+        self.events = events
+        self.progress = progress
+        self.jobs = max(1, jobs)
+        self.keep_going = keep_going
+
+    def run(self, stages: Sequence[Stage], roots: Iterable[str]) -> dict[str, StageRun]:
+        """The runs of the stages that ran (cached, built or failed), by key."""
+        lookups = lookup_all(stages, self.runner, self.jobs)
+        needed = needed_stages(stages, roots, lookups)
+        for stage in stages:
+            if stage.key not in needed:
+                hit = lookups[stage.key].result is not None
+                self._record_unrun(stage, "cached" if hit else "skipped", "" if hit else NOT_NEEDED)
+        # A usable hit needs nothing; a stage to build waits for the needed stages below it.
+        waits_on = {s.key: [] if lookups[s.key].result else [d for d in s.deps if d in needed]
+                    for s in stages if s.key in needed}
+        pending = [s for s in stages if s.key in needed]
+        done: dict[str, StageRun] = {}
+        blocked: dict[str, str] = {}
+        running: dict[Future[StageRun], Stage] = {}
+        stopped = False
+        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="jcb-stage")
+        try:
+            while pending or running:
+                if not stopped:
+                    pending = self._start_ready(pending, waits_on, done, blocked, running, pool, lookups)
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    run = future.result()
+                    running.pop(future)
+                    done[run.stage.key] = run
+                    if run.outcome == "failed":
+                        blocked[run.stage.key] = str(run.stage.label)
+                    self._record(run)
+                    stopped = stopped or (run.outcome == "failed" and not self.keep_going)
+        except BaseException:  # an interrupt, or a bug in a worker
+            pool.shutdown(wait=True, cancel_futures=True)  # running solves end; nothing new starts
+            raise
+        pool.shutdown()
+        for stage in pending:
+            self._record_unrun(stage, "skipped", "not started: an earlier stage failed")
+        return done
+
+    def _start_ready(self, pending: list[Stage], waits_on: dict[str, list[str]], done: dict[str, StageRun],
+                     blocked: dict[str, str], running: dict[Future[StageRun], Stage], pool: ThreadPoolExecutor,
+                     lookups: dict[str, Lookup]) -> list[Stage]:
+        """Submit every pending stage whose deps succeeded; skip those below which one failed.
+
+        ``blocked`` maps the keys of failed and skipped stages to their labels.
+        """
+        still: list[Stage] = []
+        for stage in pending:  # plan order, so a skip reaches the stages built on it in one pass
+            bad = [d for d in waits_on[stage.key] if d in blocked]
+            if bad:
+                blocked[stage.key] = str(stage.label)
+                self._record_unrun(stage, "skipped", f"{blocked[bad[0]]} did not build")
+            elif all(d in done for d in waits_on[stage.key]):
+                future = pool.submit(self.runner.run, stage, dict(done), lookups[stage.key])
+                running[future] = stage
+            else:
+                still.append(stage)
+        return still
+
+    def _record(self, run: StageRun) -> None:
+        stage = run.stage
+        detail = {"cached": "", "built": f"{run.duration_s:.1f}s", "failed": run.step or run.error}[run.outcome]
+        self.progress.state(stage.key, str(stage.label), "done" if run.outcome == "built" else run.outcome, detail)
+        self.events.record(StageEvent(
+            label=str(stage.label), platform=stage.platform, key=stage.key, kind=stage.kind, outcome=run.outcome,
+            duration_s=round(run.duration_s, 3), solves=run.solves, reason=run.reason,
+            error=run.error if run.outcome == "failed" else "", log=str(run.log_path or "")))
+
+    def _record_unrun(self, stage: Stage, outcome: str, reason: str) -> None:
+        self.progress.state(stage.key, str(stage.label), outcome, reason)
+        self.events.record(StageEvent(label=str(stage.label), platform=stage.platform, key=stage.key,
+                                      kind=stage.kind, outcome=outcome, duration_s=0.0, solves=0, reason=reason))

@@ -1,0 +1,249 @@
+"""One stage on the engine: cache lookup, build context, solve, tests, and the recorded result.
+
+A stage's result is written only after it succeeded (solve, wheel checks and tests), blobs
+first, inside a cache session; a failed or interrupted stage records nothing for itself.
+A per-key lock file keeps two jcb processes from building the same stage at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from shlex import quote
+
+from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
+from ..engine import Engine, SolveFailed, SolveRequest
+from ..errors import BuildError, JcbError
+from ..model import Platform
+from ..plan import Stage
+from .context import secret_files, stage_context
+from .explain import LastUsed, inputs_meta
+from .progress import Progress
+from .wheels import store_wheels
+
+TESTS_META = "tests_passed"  # fingerprint of the test scripts that passed on this result's image
+TEST_OUTPUT_LINES = 40
+_STEP = re.compile(r"^\s*> (\[[^\]]+\] .*?):?\s*$")
+_EXECUTOR = re.compile(r"executor failed running \[.*\]: (.*)$")
+_CAUSE = re.compile(r"executor failed running|ERROR|error:|failed to", re.I)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A usable cached result, or None and why not (``cache miss``, ``image gone``)."""
+
+    result: ActionResult | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """How one stage went. ``outcome``: cached, built or failed."""
+
+    stage: Stage
+    outcome: str
+    result: ActionResult | None = None
+    solves: int = 0
+    duration_s: float = 0.0
+    reason: str = ""
+    error: str = ""
+    step: str = ""  # the failing build step, from BuildKit's log
+    tail: tuple[str, ...] = ()
+    log_path: Path | None = None
+
+
+class StageRunner:
+    """Runs single stages; ``state_dir`` (the cache directory) holds logs, locks and the explain index."""
+
+    def __init__(self, engine: Engine, cache: CacheBackend, state_dir: Path, platform: Platform,
+                 progress: Progress, *, run_tests: bool = True):
+        self.engine = engine
+        self.cache = cache
+        self.platform = platform
+        self.progress = progress
+        self.run_tests = run_tests
+        self.logs_dir = state_dir / "logs"
+        self.locks_dir = state_dir / "locks"
+        self.last_used = LastUsed(state_dir / "last")
+
+    def lookup(self, stage: Stage) -> Lookup:
+        """A hit is a cached result whose image still exists (layers) or whose wheels are stored."""
+        result = self.cache.get_action(stage.key)
+        if result is None:
+            return Lookup(None, "cache miss")
+        if stage.kind == "layer" and not (result.image_id and self.engine.image_exists(result.image_id)):
+            return Lookup(None, "image gone")
+        return Lookup(result)
+
+    def log_path(self, stage: Stage) -> Path:
+        return self.logs_dir / f"{stage.key}.log"
+
+    def run(self, stage: Stage, done: Mapping[str, StageRun], found: Lookup | None = None) -> StageRun:
+        """Reuse or build ``stage``; ``done`` holds the runs of its deps, ``found`` a fresh lookup."""
+        started = time.monotonic()
+        try:
+            found = found or self.lookup(stage)
+            if found.result is not None:
+                run = StageRun(stage, "cached", self._reuse(stage, found.result))
+            else:
+                with self._key_lock(stage):
+                    found = self.lookup(stage)  # another process may have built it meanwhile
+                    run = (StageRun(stage, "cached", self._reuse(stage, found.result)) if found.result
+                           else self._build(stage, done, found.reason, started))
+        except JcbError as exc:
+            run = StageRun(stage, "failed", error=str(exc))
+        if run.outcome != "failed":
+            self.last_used.record(stage)
+        return replace(run, duration_s=time.monotonic() - started)
+
+    # -- reuse ------------------------------------------------------------------------
+    def _reuse(self, stage: Stage, result: ActionResult) -> ActionResult:
+        """Tag a cached layer's image; run its tests if these scripts have not passed on it yet."""
+        if stage.kind == "layer" and stage.image_name and result.image_id:
+            self.engine.tag(result.image_id, stage.image_name)
+        fingerprint = tests_fingerprint(stage)
+        if result.image_id and self._wants_tests(stage) and result.meta.get(TESTS_META) != fingerprint:
+            self._run_tests(stage, result.image_id)
+            result = replace(result, meta={**result.meta, TESTS_META: fingerprint})
+            with self.cache.session():
+                self.cache.put_action(result)
+        return result
+
+    def _wants_tests(self, stage: Stage) -> bool:
+        return self.run_tests and stage.kind == "layer" and bool(stage.tests)
+
+    # -- build ------------------------------------------------------------------------
+    def _build(self, stage: Stage, done: Mapping[str, StageRun], reason: str, started: float) -> StageRun:
+        self.progress.state(stage.key, str(stage.label), "building", reason)
+        log_path = self.log_path(stage)
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        solves = 0
+        try:
+            with tempfile.TemporaryDirectory(prefix="jcb-stage-", ignore_cleanup_errors=True) as tmp:
+                context, out_dir = Path(tmp) / "context", Path(tmp) / "out"
+                wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
+                stage_context(stage, wheel_results, self.cache, context)
+                request = SolveRequest(
+                    context_dir=context,
+                    dockerfile=stage.dockerfile,
+                    tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
+                    build_args={**stage.build_args, "JCB_BASE": self._base_ref(stage, done)},
+                    secrets=secret_files(stage),
+                    output_dir=out_dir if stage.kind == "wheel" else None,
+                    platform=stage.oci_platform,
+                    network=None if stage.network == "default" else stage.network,
+                    log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
+                )
+                solves = 1
+                try:
+                    solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
+                finally:
+                    assert request.log_path is not None
+                    if request.log_path.exists():
+                        os.replace(request.log_path, log_path)
+                meta = inputs_meta(stage)
+                if stage.kind == "wheel":
+                    image_id, outputs = None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag)
+                else:
+                    image_id, outputs = solved.image_id, {}
+                    if not image_id:
+                        raise BuildError(f"the engine reported no image id for {stage.label}")
+                    if self._wants_tests(stage):
+                        self._run_tests(stage, image_id)
+                        meta[TESTS_META] = tests_fingerprint(stage)
+            with self.cache.session():
+                result = ActionResult(key=stage.key, kind=stage.kind, image_id=image_id, outputs=outputs,
+                                      log_digest=self.cache.put_file(log_path),
+                                      duration_s=time.monotonic() - started, meta=meta)
+                self.cache.put_action(result)
+        except SolveFailed as exc:
+            return StageRun(stage, "failed", solves=solves, reason=reason, error=exc.message.split("\n")[0],
+                            step=failing_step(exc.log_tail), tail=tuple(exc.log_tail), log_path=log_path)
+        except JcbError as exc:
+            return StageRun(stage, "failed", solves=solves, reason=reason, error=str(exc),
+                            log_path=log_path if solves else None)
+        return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
+
+    def _base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
+        """``JCB_BASE``: the base image reference, or the image name of the stage below (re-tagged
+        to that stage's image first, in case another build moved the tag)."""
+        kind, ref = stage.base
+        if kind == "image":
+            return ref
+        result = _result_of(done, ref, stage)
+        below = done[ref].stage
+        if not below.image_name or not result.image_id:
+            raise BuildError(f"the stage below {stage.label} ({ref[:12]}) has no image")
+        self.engine.tag(result.image_id, below.image_name)
+        return below.image_name
+
+    @contextmanager
+    def _key_lock(self, stage: Stage) -> Iterator[None]:
+        self.locks_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.locks_dir / f"{stage.key}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.progress.state(stage.key, str(stage.label), "waiting", "another jcb process is building it")
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    # -- tests ------------------------------------------------------------------------
+    def _run_tests(self, stage: Stage, image_id: str) -> None:
+        """Each test script in its own throwaway container (no network); BuildError with its output."""
+        with tempfile.TemporaryDirectory(prefix="jcb-tests-", ignore_cleanup_errors=True) as tmp:
+            root = Path(tmp)
+            root.chmod(0o777)  # the image's user may not be ours
+            for i, test in enumerate(stage.tests):
+                name = Path(test.path).name
+                workdir = root / str(i)
+                workdir.mkdir()
+                workdir.chmod(0o777)
+                shutil.copy(test.path, workdir / name)
+                if sha256_file(workdir / name).hex != test.digest:
+                    raise BuildError(f"test {test.path} changed during the build; run it again")
+                self.progress.log_line(stage.key, f"test {name}")
+                runner = "python3" if name.endswith(".py") else "sh"
+                script = f"cd /jcb-tests/{i} && {runner} ./{quote(name)} > .output 2>&1"
+                code = self.engine.run(image_id, ["sh", "-c", script], runtime=None, network="none",
+                                       volumes=[(str(root), "/jcb-tests")], interactive=False)
+                if code != 0:
+                    output = workdir / ".output"
+                    lines = output.read_text(errors="replace").splitlines() if output.exists() else []
+                    shown = "\n".join("    " + line for line in lines[-TEST_OUTPUT_LINES:])
+                    raise BuildError(f"test {name} of {stage.label} failed (exit code {code}):\n{shown}")
+
+
+def _result_of(done: Mapping[str, StageRun], key: str, stage: Stage) -> ActionResult:
+    run = done.get(key)
+    if run is None or run.result is None:
+        raise BuildError(f"{stage.label} needs stage {key[:12]}, which has no result in this build")
+    return run.result
+
+
+def tests_fingerprint(stage: Stage) -> str:
+    """Identifies the set of test scripts (by content) that passed on a layer's image."""
+    return sha256_bytes(json.dumps(sorted(t.digest for t in stage.tests)).encode()).hex
+
+
+def failing_step(tail: list[str]) -> str:
+    """BuildKit's failing step and cause from a log tail, e.g. ``[3/3] RUN make: exit code: 2``."""
+    step = next((m[1] for line in reversed(tail) if (m := _STEP.match(line))), "")
+    cause = next((line.strip() for line in reversed(tail) if _CAUSE.search(line)), "")
+    cause = re.sub(r"^(#\d+ )?(ERROR: )?(failed to solve: )?", "", cause)
+    if m := _EXECUTOR.search(cause):
+        cause = m[1]  # the command is already in the step
+    return f"{step}: {cause}" if step and cause else step or cause
