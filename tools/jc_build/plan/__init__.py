@@ -1,0 +1,28 @@
+"""The build plan: a target's configured graph as content-addressed stages for the executor.
+
+``make_plan(graph, workspace, root)`` returns a ``Plan``: ``Stage`` objects in execution order,
+each with an action key (the digest of its last ``Node``, a Merkle DAG over its base, the
+platform, steps, build args, env, file contents and input wheels), the Dockerfile rendered
+from the same nodes, and what the executor must stage (context files, input wheels, secrets).
+No Docker call happens here.
+"""
+
+from .chains import builder_chain, build_deps_of, chain_of
+from .model import (PLAN_FORMAT_VERSION, SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, ContextFile, ImageTest, Node, Plan,
+                    Stage)
+from .planner import make_plan
+
+__all__ = [
+    "PLAN_FORMAT_VERSION",
+    "SECRET_CABUNDLE",
+    "WHEELS_CONTEXT_DIR",
+    "ContextFile",
+    "ImageTest",
+    "Node",
+    "Plan",
+    "Stage",
+    "build_deps_of",
+    "builder_chain",
+    "chain_of",
+    "make_plan",
+]

@@ -1,0 +1,63 @@
+"""Image chains: the ordered layers an image (or a wheel's builder) is made of."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..analysis.graph import ConfiguredGraph, Edges
+from ..errors import AnalysisError
+from ..loading.labels import Label
+
+
+def chain_of(graph: ConfiguredGraph, labels: Iterable[Label], edges: Edges | None = None) -> list[Label]:
+    """The chain of several labels: ``graph.chain`` of each in turn, first occurrence kept.
+
+    This is the chain of a virtual layer whose ``deps`` are ``labels``: deps before dependants,
+    declared order, first kept. ``edges`` is a configured closure holding every label (e.g. the
+    requested root's, so its version pins apply); without it each label uses its own closure.
+    """
+    order: list[Label] = []
+    seen: set[Label] = set()
+    for label in labels:
+        for node in graph.chain(label, edges if edges is not None else graph.closure(label)):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order
+
+
+def build_deps_of(graph: ConfiguredGraph, wheel: Label, edges: Edges | None = None) -> list[Label]:
+    """A wheel's ``build_deps`` as configured in ``edges`` (pins applied), declared order."""
+    target = graph.target(wheel)
+    if target.kind != "wheel":
+        raise AnalysisError(f"{wheel} is a {target.kind}, not a wheel", target.location)
+    edges = edges if edges is not None else graph.closure(wheel)
+    return list(edges[wheel][:len(target.attrs["build_deps"])])
+
+
+def builder_chain(graph: ConfiguredGraph, wheel: Label, edges: Edges | None = None) -> list[Label]:
+    """The layers of a wheel's isolated builder: the chain of its ``build_deps`` only.
+
+    Checks that every member is a ``container_layer`` and that no package appears at two
+    versions (AnalysisError naming both).
+    """
+    edges = edges if edges is not None else graph.closure(wheel)
+    chain = chain_of(graph, build_deps_of(graph, wheel, edges), edges)
+    check_layer_chain(graph, chain, f"the builder of {wheel}", graph.target(wheel).location)
+    return chain
+
+
+def check_layer_chain(graph: ConfiguredGraph, chain: list[Label], what: str, location=None) -> None:
+    """AnalysisError unless ``chain`` holds only container layers, one version per package."""
+    versions: dict[tuple[str, str], Label] = {}
+    for label in chain:
+        target = graph.target(label)
+        if target.kind != "container_layer":
+            raise AnalysisError(f"{what} would contain {label}, a {target.kind}: layer deps and build_deps "
+                                "must be container_layer targets", location or target.location)
+        key = graph.package_key(label)
+        if key in versions and versions[key] != label:
+            raise AnalysisError(f"{what} would hold two versions of '{key[1]}': {versions[key]} and {label}; "
+                                "depend on one version (or on the package's default alias)",
+                                location or target.location)
+        versions.setdefault(key, label)  # type: ignore[arg-type]

@@ -1,0 +1,111 @@
+"""Shell commands the plan generates: apt/pip installs, source fetches, the index lookup, checks.
+
+They are part of the exec nodes' keyed attrs, so changing any text here changes keys (bump
+``PLAN_FORMAT_VERSION`` anyway, for clarity).
+"""
+
+from __future__ import annotations
+
+import re
+from shlex import quote
+from urllib.parse import urlsplit
+
+from .render import PREBUILT_MARKER
+
+WHEELS_DIR = "/opt/wheels"  # where a wheel stage leaves its .whl files
+SRC_DIR = "/opt/src"  # the first source of a wheel; others go to /opt/srcs/<target name>
+EXTRA_SRC_DIR = "/opt/srcs"
+WHEELS_MOUNT = "/tmp/jcb-wheels"  # where a layer's staged input wheels are bind-mounted
+PIP_ENV = "PIP_BREAK_SYSTEM_PACKAGES=1"  # the image is the environment jcb installs into (PEP 668)
+
+
+def apt_install(packages: list[str]) -> str:
+    """apt-get update + install without recommends (lists live in a cache mount, not the image)."""
+    pkgs = " ".join(quote(p) for p in packages)
+    return ("apt-get $JCB_APT_CA update && DEBIAN_FRONTEND=noninteractive apt-get $JCB_APT_CA install -y "
+            f"--no-install-recommends {pkgs}")
+
+
+def pip_install(packages: list[str], index_url: str = "", extra_args: list[str] | None = None) -> str:
+    args = ["python3", "-m", "pip", "install"]
+    if index_url:
+        args += ["--index-url", index_url]
+    args += list(extra_args or []) + list(packages)
+    return f"{PIP_ENV} " + " ".join(quote(a) for a in args)
+
+
+def wheel_install() -> str:
+    """Install the staged input wheels, offline."""
+    return f"{PIP_ENV} python3 -m pip install --no-deps --no-index {WHEELS_MOUNT}/*.whl"
+
+
+def default_wheel_build(src: str = SRC_DIR) -> str:
+    return f"{PIP_ENV} python3 -m pip wheel --no-deps --no-build-isolation -w {WHEELS_DIR} {quote(src)}"
+
+
+def index_lookup(index_url: str, spec: str) -> str:
+    """Try the index first; mark the stage prebuilt when it yields a wheel (unless JCB_FORCE_BUILD=1)."""
+    u, s = quote(index_url), quote(spec)
+    return (f"mkdir -p {WHEELS_DIR} && "
+            f"if [ \"${{JCB_FORCE_BUILD:-0}}\" = 1 ]; then echo 'jcb: JCB_FORCE_BUILD=1: compiling'; "
+            f"elif {PIP_ENV} python3 -m pip download --no-deps --only-binary=:all: --index-url {u} {s} "
+            f"-d {WHEELS_DIR} && ls {WHEELS_DIR}/*.whl >/dev/null 2>&1; then touch {PREBUILT_MARKER}; "
+            f"echo \"jcb: using $(ls {WHEELS_DIR}) from the index\"; "
+            f"else rm -rf {WHEELS_DIR} && mkdir -p {WHEELS_DIR}; echo 'jcb: not on the index: compiling'; fi")
+
+
+def git_fetch(remote: str, tag: str, commit: str, submodules: bool, dest: str) -> str:
+    """Clone ``remote`` at ``tag`` and/or ``commit`` into ``dest``; a tag must point at the commit."""
+    r, d = quote(remote), quote(dest)
+    if not commit:
+        sub = " --recurse-submodules --shallow-submodules" if submodules else ""
+        return f"git -c advice.detachedHead=false clone -q --depth 1 --branch {quote(tag)}{sub} {r} {d}"
+    c = quote(commit)
+    steps = [f"git init -q {d}", f"cd {d}", f"git remote add origin {r}",
+             f"(git fetch -q --depth 1 origin {c} || git fetch -q --tags origin)",
+             f"git -c advice.detachedHead=false checkout -q {c}"]
+    if tag:
+        ref = quote(f"+refs/tags/{tag}:refs/tags/{tag}")
+        peeled = quote(f"{tag}^{{commit}}")
+        message = quote(f"jcb: tag {tag} of {remote} does not point at commit {commit}")
+        steps += [f"git fetch -q --depth 1 origin {ref}",
+                  f"{{ [ \"$(git rev-parse {peeled})\" = \"$(git rev-parse HEAD)\" ] || "
+                  f"{{ echo {message} >&2; exit 1; }}; }}"]
+    if submodules:
+        steps.append("git submodule update -q --init --recursive --depth 1")
+    return " && ".join(steps)
+
+
+def http_fetch(url: str, sha256: str, strip_prefix: str, dest: str, tmp: str) -> str:
+    """Download ``url``, check its sha256, unpack into ``dest`` (optionally from ``strip_prefix``)."""
+    archive, out = f"{tmp}/archive", f"{tmp}/x"
+    path = urlsplit(url).path.lower()
+    unpack = (f"python3 -m zipfile -e {archive} {out}" if path.endswith(".zip")
+              else f"tar -xf {archive} -C {out}")
+    top = f"{out}/{strip_prefix.strip('/')}" if strip_prefix else out
+    return " && ".join([
+        f"mkdir -p {tmp} {out} {quote(dest.rsplit('/', 1)[0] or '/')}",
+        f"curl -fsSL --retry 3 -o {archive} {quote(url)}",
+        f"echo {quote(f'{sha256}  {archive}')} | sha256sum -c -",
+        unpack,
+        f"mv {quote(top)} {quote(dest)}",
+        f"rm -rf {tmp}",
+    ])
+
+
+def normalize_dist(dist: str) -> str:
+    return re.sub(r"[-_.]+", "_", dist).lower()
+
+
+def wheel_check(label: str, dist: str) -> str:
+    """Fail unless the stage left a ``dist`` wheel in /opt/wheels (the executor checks its tags)."""
+    name = re.sub(r"[-_.]+", "[-_.]", dist)
+    pattern = rf"^{name}-[^-]+-.+\.whl$"
+    return (f"ls {WHEELS_DIR} | grep -qiE {quote(pattern)} || "
+            f"{{ echo \"jcb: {label} left no {dist} wheel in {WHEELS_DIR}; found: "
+            f"$(ls {WHEELS_DIR} 2>/dev/null | tr '\\n' ' ')\" >&2; exit 1; }}")
+
+
+NETWORK_TOOLS = re.compile(r"(?<![\w.-])(pip3?|-m pip|uv|apt-get|apt|git|curl|wget|conda|mamba|npm)(?![\w-])")
+PIP_TOOLS = re.compile(r"(?<![\w.-])(pip3?|-m pip)(?![\w-])")
+APT_TOOLS = re.compile(r"(?<![\w.-])(apt-get|apt)(?![\w-])")
