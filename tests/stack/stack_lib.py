@@ -1,0 +1,129 @@
+"""Helpers for the sglang stack tests: the seed page as data, graphs of this repository's pkgs/."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from jc_build.analysis.graph import ConfiguredGraph
+from jc_build.loading.labels import Label, parse_label
+from jc_build.loading.packages import PackageLoader
+from jc_build.loading.workspace import load_workspace
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = Path(__file__).resolve().parent / "data" / "sglang-README.md"
+# Directories of pkgs/ owned by others (demos and examples), not part of the stack.
+FOREIGN = ("demo", "examples")
+
+# closure() of a root that holds an explicit version *and* default-alias references to the same
+# package (sglang:0.4.6 -> flashinfer:0.2.6.post1 while vllm -> //attention/flash-infer) never
+# returns: ConfiguredGraph._find_pins drops the pin once the pinned edges no longer go through the
+# alias, so the pins oscillate between {} and {flashinfer: 0.2.6.post1}.
+PIN_HANG = ("jc_build.analysis.graph.ConfiguredGraph.closure loops forever when a pin applies "
+            "(_find_pins drops the pin once the pinned edges are explicit: pins oscillate)")
+
+
+@dataclass
+class SeedContainer:
+    """One CONTAINERS table of the seed page: `sglang:0.4.9` and its rows."""
+
+    name: str
+    rows: dict[str, str] = field(default_factory=dict)
+
+    def links(self, row: str) -> list[tuple[str, str]]:
+        """`[(name, packages path)]` of a row such as Dependencies, in the page's order."""
+        return re.findall(r"\[`([^`]+)`\]\(/packages/([^)]+)\)", self.rows.get(row, ""))
+
+    def chain(self) -> list[str]:
+        """The image chain: the Dependencies row, first occurrence kept, then the container itself."""
+        names = list(dict.fromkeys(name for name, _ in self.links("Dependencies")))
+        return names + [self.name]
+
+
+def seed_containers() -> dict[str, SeedContainer]:
+    containers: dict[str, SeedContainer] = {}
+    current: SeedContainer | None = None
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        head = re.match(r"^\| \*\*`([^`]+)`\*\* \|", line)
+        if head:
+            current = containers[head.group(1)] = SeedContainer(head.group(1))
+            continue
+        row = re.match(r"^\|\s*(?:&nbsp;)*([A-Za-z]+)\s*\|\s*(.*?)\s*\|\s*$", line)
+        if current is not None and row:
+            current.rows[row.group(1)] = row.group(2)
+        elif not line.startswith("|"):
+            current = None
+    return containers
+
+
+def seed_images() -> list[dict[str, str]]:
+    """The CONTAINER IMAGES table: repository, tag, date, arch, size."""
+    pattern = re.compile(r"^\|\s*&nbsp;&nbsp;\[`([^`:]+):([^`]+)`\]\([^)]*\)\s*\|\s*`([^`]+)`\s*\|"
+                         r"\s*`([^`]+)`\s*\|\s*`([^`]+)`\s*\|")
+    return [dict(zip(("repository", "tag", "date", "arch", "size"), m.groups()))
+            for m in map(pattern.match, SEED.read_text(encoding="utf-8").splitlines()) if m]
+
+
+def graph(platform: str | None = None, root: Path = REPO) -> ConfiguredGraph:
+    ws = load_workspace(root)
+    return ConfiguredGraph(PackageLoader(ws, ws.platform(platform)))
+
+
+def label(text: str) -> Label:
+    return parse_label(text)
+
+
+def stack_targets(g: ConfiguredGraph):
+    """Every target of pkgs/ except the demos and examples."""
+    for package in g.loader.all_packages():
+        if package.split("/")[0] in FOREIGN:
+            continue
+        yield from g.loader.load_package(package).values()
+
+
+def reachable(g: ConfiguredGraph, roots: list[Label]) -> set[Label]:
+    """Every label reachable from roots over all edges (deps, wheels, build_deps, srcs, aliases)."""
+    seen: set[Label] = set()
+    todo = list(roots)
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(g.edges(node))
+    return seen
+
+
+def chain_names(target: str, platform: str | None = None, timeout: float = 60,
+                known_pin_hang: bool = False) -> list[str]:
+    """jetson-containers names of a target's image chain, computed in a child process.
+
+    A child process because of PIN_HANG: with ``known_pin_hang`` a timeout marks the test xfail.
+    """
+    code = ("import json, sys; sys.path.insert(0, %r); import stack_lib as s; g = s.graph(%r); "
+            "print(json.dumps([g.target(l).jc_name for l in g.chain(s.label(%r))]))"
+            % (str(Path(__file__).resolve().parent), platform, target))
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if known_pin_hang:
+            pytest.xfail(f"chain({target}) did not return in {timeout:.0f}s: {PIN_HANG}")
+        raise
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def assert_same_chain(actual: list[str], expected: list[str]) -> None:
+    """Same packages in the same order; versions compared where the seed gives one."""
+    got = [name.split(":")[0] for name in actual]
+    want = [name.split(":")[0] for name in expected]
+    assert got == want, f"chain differs:\n got:  {' '.join(actual)}\n want: {' '.join(expected)}"
+    for have, need in zip(actual, expected):
+        if ":" in need:
+            assert have == need, f"{have} != {need}"
