@@ -91,7 +91,8 @@ def _check(ctx: Context, expected: dict[Path, str], fix: str) -> int:
     stale = [f"{path.relative_to(ctx.workspace.root).as_posix()} ({'stale' if text is not None else 'missing'})"
              for path, want in expected.items() if (text := _read(path)) != want]
     if stale:
-        ctx.err.write("jcb: docs out of date:\n" + "".join(f"  {line}\n" for line in stale) + f"  update with: {fix}\n")
+        listed = "".join(f"  {line}\n" for line in stale)
+        ctx.err.write(f"jcb: docs out of date:\n{listed}  update with: {fix}\n")
         return 1
     return 0
 
