@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not (REPO / "pkgs/llm/sglang/BUILD.star").is_fil
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Page, Page]:
     result = jcb_process("docs", "//llm/sglang", "--stdout", "--platform", "jp6-cu126", "-C", str(REPO),
-                         timeout=120, cache_dir=tmp_path_factory.mktemp("cache"))
+                         timeout=60, cache_dir=tmp_path_factory.mktemp("cache"))
     assert result.code == 0, result.err
     return parse_page(result.out), parse_page(SEED.read_text(encoding="utf-8"))
 
