@@ -175,3 +175,12 @@ def test_changing_the_platforms_cuda_arch_changes_every_compile(tmp_path: Path):
     dynamo = g.target(label("//llm/dynamo/dynamo:wheel-0.3.2"))
     assert dynamo.attrs["env"]["CUDA_COMPUTE_CAP"] == "110"
     assert dynamo.attrs["env"]["COMPUTE_CAPABILITIES"] == "72,110"
+
+
+@pytest.mark.parametrize("target", ["//llm/sglang:0.4.9", "//llm/sglang:0.4.4-builder", "//llm/dynamo/dynamo:0.3.2",
+                                    "//ml/l4t/l4t-dynamo", "//llm/llama-factory"])
+def test_the_planner_accepts_the_stack(jcb, target):
+    """`jcb plan` turns the data into stages: every wheel compiles in its own builder."""
+    result = jcb(REPO, "plan", target)
+    assert result.code == 0, result.err
+    assert "wheel  //llm/sglang:wheel-" in result.out and "wheel  //attention/flash-attention:wheel-" in result.out
