@@ -158,7 +158,8 @@ class ConfiguredGraph:
             pins: dict[PackageKey, Label] = {}
             while True:
                 edges = self._walk(root, pins)
-                new_pins = self._find_pins(root, edges)
+                # Pins only grow: once applied, a pinned reference no longer goes through the alias.
+                new_pins = {**pins, **self._find_pins(root, edges)}
                 if new_pins == pins:
                     break
                 pins = new_pins

@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from ..errors import JcbError
 
 # command name -> module under jc_build.cli.commands; imported only when used, to keep start-up fast.
-COMMANDS = {"query": "query", "tag": "tag"}
+COMMANDS = {
+    "query": "query", "tag": "tag", "plan": "plan", "build": "build", "explain": "explain", "cache": "cache",
+    "docs": "docs",
+}
 DESCRIPTION = """\
 jcb builds NVIDIA Jetson container images from Starlark BUILD.star files: every layer and
 every CUDA wheel is a target with explicit L4T / CUDA / arch / Python constraints, built on
@@ -47,16 +50,19 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; only the command named in ``argv`` gets its options (start-up stays fast)."""
     parser = _Parser(prog="jcb", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"jcb {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = common_options()
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
     for name, module in COMMANDS.items():
         command = importlib.import_module(f"{__package__}.commands.{module}")
         child = sub.add_parser(name, parents=[common], help=command.HELP, description=command.DESCRIPTION,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
-        command.add_arguments(child)
+        if chosen in (name, None) or chosen not in COMMANDS:
+            command.add_arguments(child)
         child.set_defaults(run=command.run)
     return parser
 
@@ -68,7 +74,8 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .context import Context
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

@@ -70,6 +70,7 @@ def _env(**variables: Any) -> dict[str, Any]:
 
 
 def _workdir(path: str) -> dict[str, Any]:
+    """The working directory of the following steps and of the image."""
     return {"op": "workdir", "path": path}
 
 

@@ -63,7 +63,8 @@ WHEEL = RuleSchema(
             '    srcs = [":src"],\n    build_deps = ["//pytorch", "//ml/triton", "//cuda/cutlass"],\n)',
     attrs={
         "dist": Attr(STRING, "The distribution name of the wheel (e.g. `flash_attn`).", mandatory=True),
-        "srcs": Attr(LABEL_LIST, "Source targets (`git_repository`, `http_archive`) or package-local files.",
+        "srcs": Attr(LABEL_LIST, "Source targets (`git_repository`, `http_archive`); package-local sources go in "
+                     "`files`.",
                      default=list),
         "build_deps": Attr(LABEL_LIST, "Layers that make the builder's base image: only what the compile "
                            "needs.", default=list),
