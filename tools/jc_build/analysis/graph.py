@@ -192,20 +192,25 @@ class ConfiguredGraph:
         return edges[label][:len(target.attrs["deps"])]
 
     def _find_pins(self, root: Label, edges: Edges) -> dict[PackageKey, Label]:
-        """Explicit versions that win over aliases; AnalysisError when two explicit versions meet."""
+        """Explicit versions that win over aliases; AnalysisError when two explicit versions meet.
+
+        Explicit versions count inside the image chain; alias references count anywhere in the
+        closure, so a wheel's builder follows the image's pin too.
+        """
         explicit: dict[PackageKey, dict[Label, Label]] = {}
-        via_alias: dict[PackageKey, set[Label]] = {}
         for node in self.chain(root, edges, include_aliases=True):
-            is_alias = self.target(node).kind == "alias"
+            if self.target(node).kind == "alias":
+                continue
             for dep in self._chain_edges(node, edges):
-                target = self.resolve_alias(dep)
-                key = self.package_key(target)
-                if key is None:
-                    continue
-                if is_alias or self.target(dep).kind == "alias":
-                    via_alias.setdefault(key, set()).add(target)
-                else:
-                    explicit.setdefault(key, {}).setdefault(target, node)
+                if self.target(dep).kind != "alias" and (key := self.package_key(dep)) is not None:
+                    explicit.setdefault(key, {}).setdefault(dep, node)
+        via_alias: dict[PackageKey, set[Label]] = {}
+        for deps in edges.values():
+            for dep in deps:
+                if self.target(dep).kind == "alias":
+                    target = self.resolve_alias(dep)
+                    if (key := self.package_key(target)) is not None:
+                        via_alias.setdefault(key, set()).add(target)
         pins: dict[PackageKey, Label] = {}
         for key, versions in explicit.items():
             if len(versions) > 1:
