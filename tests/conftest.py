@@ -49,12 +49,15 @@ def workspace(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
 
 
 @pytest.fixture
-def jcb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+def jcb(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Result]:
     """Run ``jcb`` in-process in a workspace; no test output may hold a Python traceback."""
+
+    cache_dir = tmp_path_factory.mktemp("jcb-cache")
 
     def run(root: Path, *argv: str) -> Result:
         monkeypatch.chdir(root)
-        monkeypatch.setenv("JCB_CACHE_DIR", str(root.parent / "jcb-cache"))
+        monkeypatch.setenv("JCB_CACHE_DIR", str(cache_dir))
         try:
             code = main(list(argv))
         except SystemExit as exc:  # argparse usage errors

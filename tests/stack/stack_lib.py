@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 
 from jc_build.analysis.graph import ConfiguredGraph
 from jc_build.loading.labels import Label, parse_label
@@ -20,14 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 SEED = Path(__file__).resolve().parent / "data" / "sglang-README.md"
 # Directories of pkgs/ owned by others (demos and examples), not part of the stack.
 FOREIGN = ("demo", "examples")
-
-# closure() of a root that holds an explicit version *and* default-alias references to the same
-# package (sglang:0.4.6 -> flashinfer:0.2.6.post1 while vllm -> //attention/flash-infer) never
-# returns: ConfiguredGraph._find_pins drops the pin once the pinned edges no longer go through the
-# alias, so the pins oscillate between {} and {flashinfer: 0.2.6.post1}.
-PIN_HANG = ("jc_build.analysis.graph.ConfiguredGraph.closure loops forever when a pin applies "
-            "(_find_pins drops the pin once the pinned edges are explicit: pins oscillate)")
-
 
 @dataclass
 class SeedContainer:
@@ -99,24 +87,10 @@ def reachable(g: ConfiguredGraph, roots: list[Label]) -> set[Label]:
     return seen
 
 
-def chain_names(target: str, platform: str | None = None, timeout: float = 60,
-                known_pin_hang: bool = False) -> list[str]:
-    """jetson-containers names of a target's image chain, computed in a child process.
-
-    A child process because of PIN_HANG: with ``known_pin_hang`` a timeout marks the test xfail.
-    """
-    code = ("import json, sys; sys.path.insert(0, %r); import stack_lib as s; g = s.graph(%r); "
-            "print(json.dumps([g.target(l).jc_name for l in g.chain(s.label(%r))]))"
-            % (str(Path(__file__).resolve().parent), platform, target))
-    try:
-        proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        if known_pin_hang:
-            pytest.xfail(f"chain({target}) did not return in {timeout:.0f}s: {PIN_HANG}")
-        raise
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+def chain_names(target: str, platform: str | None = None) -> list[str]:
+    """jetson-containers names of a target's image chain."""
+    g = graph(platform)
+    return [g.target(lbl).jc_name for lbl in g.chain(label(target))]
 
 
 def assert_same_chain(actual: list[str], expected: list[str]) -> None:

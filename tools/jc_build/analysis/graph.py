@@ -8,6 +8,7 @@ explicit versions of one package in one image are a conflict.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -94,7 +95,8 @@ class ConfiguredGraph:
     def check_compatible(self, root: Label) -> None:
         """AnalysisError naming the constraint and the platform's value if ``root`` or a dep cannot build."""
         closure = self.closure(root)
-        for label in postorder([root], closure.__getitem__):
+        # Breadth first: the target asked for, then its nearest deps, name the constraint that matters.
+        for label in self._breadth_first(closure, root):
             reason = incompatibility(self.target(label), self.platform)
             if reason:
                 via = "" if label == root else f" (needed by {root} through {self._path_text(closure, root, label)})"
@@ -232,24 +234,37 @@ class ConfiguredGraph:
                 if include_aliases or self.target(label).kind != "alias"]
 
     def build_order(self, labels: Iterable[Label]) -> list[Label]:
-        """Deps before dependants over all edges, declared order, restricted to ``labels``."""
+        """``labels`` in build order, restricted to ``labels``: first the image chain (jetson-containers'
+        order over layers' ``deps`` and aliases), then wheels, sources and builder-only layers, deps first."""
         wanted = list(dict.fromkeys(labels))
         keep = set(wanted)
-        order: list[Label] = []
         seen: set[Label] = set()
-        for root in wanted:
-            edges = self.closure(root)
-            order.extend(label for label in postorder([root], edges.__getitem__, seen) if label in keep)
+        order: list[Label] = []
+        for follow_all in (False, True):
+            for root in wanted:
+                edges = self.closure(root)
+                follow = edges.__getitem__ if follow_all else (lambda n, e=edges: self._chain_edges(n, e))
+                order.extend(label for label in postorder([root], follow, seen) if label in keep)
         return order
+
+    @staticmethod
+    def _breadth_first(edges: Edges, root: Label) -> list[Label]:
+        """Nodes reachable from root, nearest first."""
+        order = {root: None}
+        queue = deque([root])
+        while queue:
+            for dep in edges.get(queue.popleft(), []):
+                if dep not in order:
+                    order[dep] = None
+                    queue.append(dep)
+        return list(order)
 
     def _path_text(self, edges: Edges, root: Label, goal: Label) -> str:
         """``//a -> //b -> //c``: one dependency path from root to goal (breadth first)."""
         parents: dict[Label, Label | None] = {root: None}
-        queue = [root]
-        while queue:
-            node = queue.pop(0)
-            if node == goal:
-                break
+        queue = deque([root])
+        while queue and goal not in parents:
+            node = queue.popleft()
             for dep in edges.get(node, []):
                 if dep not in parents:
                     parents[dep] = node

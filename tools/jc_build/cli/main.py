@@ -76,7 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .context import Context
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    words = getattr(args, "trailing_words", None)  # e.g. query words given after options
+    if extra and (words is None or any(word.startswith("-") for word in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        getattr(args, words).extend(extra)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2

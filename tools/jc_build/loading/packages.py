@@ -164,7 +164,10 @@ def _locate(build_file: Path, rel: str, name: str) -> Location:
     text = _SOURCES.get(build_file)
     if text is None:
         text = _SOURCES[build_file] = build_file.read_text(encoding="utf-8")
-    found = [i for i in (text.find(f'"{name}"'), text.find(f"'{name}'")) if i >= 0]
+    # A macro may build the name ("wheel-" + version): then look for its longest quoted part.
+    parts = sorted({name, *name.replace("_", "-").split("-")}, key=len, reverse=True)
+    found = next(([i for i in (text.find(f'"{p}"'), text.find(f"'{p}'")) if i >= 0] for p in parts
+                  if p and (f'"{p}"' in text or f"'{p}'" in text)), [])
     if not found:
         return Location(rel, 1, 1)
     at = min(found)

@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("expression", nargs="+", help="a query expression, or a function name and its arguments")
     parser.add_argument("--output", default="label", metavar="FORMAT",
                         help=f"output format: {', '.join(OUTPUTS)} (default: label)")
+    parser.set_defaults(trailing_words="expression")
     parser.add_argument("--order", choices=("sorted", "build", "query"), default="sorted",
                         help="sorted: by label (default); build: the image-chain order, deps first; "
                              "query: as evaluated (e.g. a somepath in path order)")
