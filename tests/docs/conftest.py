@@ -8,13 +8,11 @@ from pathlib import Path
 import pytest
 
 from docs_testlib import FIXTURE
-from jc_build.cli import main
 
 
 @pytest.fixture(autouse=True)
-def docs_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Register ``jcb docs`` (for as long as main.COMMANDS does not list it) in a clean environment."""
-    monkeypatch.setitem(main.COMMANDS, "docs", "docs")
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean environment: no workspace or platform from the caller's shell."""
     monkeypatch.delenv("JCB_WORKSPACE", raising=False)
     monkeypatch.delenv("JCB_PLATFORM", raising=False)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import REPO
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_package_readmes_are_up_to_date(jcb) -> None:
