@@ -45,6 +45,7 @@ def _platform(python: str = "3.11", arch: str = "x86_64") -> Platform:
     "hello-0.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
     "pure-1.0-py3-none-any.whl",
     "pure-1.0-py2.py3-none-any.whl",
+    "stable-1.0-cp38-abi3-manylinux_2_28_x86_64.whl",
 ])
 def test_wheels_that_fit(name: str) -> None:
     assert check_wheel(name, _platform()) is None
@@ -52,6 +53,7 @@ def test_wheels_that_fit(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "problem"), [
     ("hello-0.1-cp310-cp310-linux_x86_64.whl", "python tag cp310"),
+    ("stable-1.0-cp312-abi3-linux_x86_64.whl", "python tag cp312"),
     ("hello-0.1-cp311-cp311-linux_aarch64.whl", "platform tag linux_aarch64"),
     ("hello-0.1-cp311-cp311-manylinux2014_aarch64.whl", "platform tag manylinux2014_aarch64"),
     ("not-a-wheel.whl", "not a valid wheel file name"),

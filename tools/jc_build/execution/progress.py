@@ -134,7 +134,7 @@ class RichProgress:
             now = time.monotonic()
             for row in self._rows.values():
                 elapsed = (row.ended or now) - row.started
-                note = row.last_line if row.state == "building" else row.detail
+                note = {"building": row.last_line, "done": ""}.get(row.state, row.detail)
                 table.add_row(Text(f"[{row.state}] {row.label}", style=_STYLE.get(row.state, "")),
                               f"{elapsed:.1f}s", Text(note, style="dim"))
         return table

@@ -26,6 +26,15 @@ def _platform_ok(tag: Tag, arch: str) -> bool:
         tag.platform.startswith(("manylinux", "musllinux")) and tag.platform.endswith(f"_{arch}"))
 
 
+def _python_ok(tag: Tag, pythons: set[str], platform: Platform) -> bool:
+    """The interpreter tag fits, or it is a stable-ABI wheel for this or an older CPython 3."""
+    if tag.interpreter in pythons:
+        return True
+    minor = int(platform.python.split(".")[1])
+    older = tag.interpreter.startswith("cp3") and tag.interpreter[3:].isdigit() and int(tag.interpreter[3:]) <= minor
+    return tag.abi == "abi3" and older
+
+
 def check_wheel(filename: str, platform: Platform, expected_python: str | None = None) -> str | None:
     """Why ``filename`` cannot be installed on ``platform``, or None if one of its tags fits."""
     try:
@@ -33,10 +42,11 @@ def check_wheel(filename: str, platform: Platform, expected_python: str | None =
     except InvalidWheelFilename as exc:
         return f"not a valid wheel file name: {exc}"
     pythons = compatible_python_tags(platform, expected_python)
-    if not any(t.interpreter in pythons for t in tags):
+    fitting = [t for t in tags if _python_ok(t, pythons, platform)]
+    if not fitting:
         found = ", ".join(sorted({t.interpreter for t in tags}))
         return f"python tag {found} does not match the platform's ({', '.join(sorted(pythons))})"
-    if not any(t.interpreter in pythons and _platform_ok(t, platform.arch) for t in tags):
+    if not any(_platform_ok(t, platform.arch) for t in fitting):
         found = ", ".join(sorted({t.platform for t in tags}))
         return f"platform tag {found} does not fit {platform.arch} (want linux_{platform.arch}, manylinux*, any)"
     return None

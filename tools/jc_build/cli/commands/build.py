@@ -11,6 +11,7 @@ from ..context import Context
 if TYPE_CHECKING:
     from ...cache import LocalCache
     from ...engine import Engine
+    from ...execution import Executor
     from ...loading.labels import Label
     from ...plan import Plan
 
@@ -101,7 +102,7 @@ def push_ref(repo: str, image_name: str) -> str:
 def run(ctx: Context) -> int:
     from ...engine import detect_engine
     from ...errors import BuildError, UsageError
-    from ...execution import BuildOptions, Executor, failure_report, fetch_wheels
+    from ...execution import BuildOptions, Executor, failure_report
     args = ctx.args
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -116,35 +117,48 @@ def run(ctx: Context) -> int:
     plans = make_plans(ctx, labels, engine)
     executor = Executor(engine, cache, ctx.platform)
     if args.dry_run:
-        todo = executor.to_build(plans, args.jobs)
-        for stage, reason in todo:
-            ctx.print(f"would build {stage.label} ({stage.kind}, key {stage.short_key}): {reason}")
-        ctx.print(f"{len(todo)} stage(s) to build; everything else is cached")
-        return 0
+        return _dry_run(ctx, executor, plans)
 
     options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, run_tests=not args.skip_tests,
                            progress=args.progress, event_log=args.event_log)
     report = executor.build(plans, options, ctx.err)
+    for stage_run in report.runs.values():
+        if stage_run.outcome != "cached":
+            for note in stage_run.stage.notes:
+                ctx.warn(f"{stage_run.stage.label}: {note}")
     for failed in report.failed:
         ctx.err.write(failure_report(failed) + "\n")
     ctx.print(f"jcb: {report.summary}")
     if report.failed:
-        raise BuildError(f"{len(report.failed)} stage(s) failed")
+        names = ", ".join(str(r.stage.label) for r in report.failed)
+        raise BuildError(f"{len(report.failed)} stage{'s' if len(report.failed) > 1 else ''} failed: {names}")
     for plan in plans:
         result = report.runs[plan.root_key].result
         assert result is not None
         if plan.root_stage.kind == "layer":
             ctx.print(f"{plan.root}: image {plan.root_stage.image_name} ({result.image_id})")
+            if args.push:
+                _push(ctx, engine, result.image_id or "", push_ref(args.push, plan.root_stage.image_name or ""))
         else:
             ctx.print(f"{plan.root}: {', '.join(sorted(result.outputs))}")
             if args.output:
+                from ...execution import fetch_wheels
                 for path in fetch_wheels(result.outputs, cache, args.output):
                     ctx.print(f"  -> {path}")
-    if args.push:
-        plan = plans[0]
-        image_id = report.runs[plan.root_key].result.image_id  # type: ignore[union-attr]
-        ref = push_ref(args.push, plan.root_stage.image_name or "")
-        engine.tag(image_id, ref)  # type: ignore[arg-type]
-        engine.push(ref)
-        ctx.print(f"pushed {ref}")
     return 0
+
+
+def _dry_run(ctx: Context, executor: Executor, plans: list[Plan]) -> int:
+    todo = executor.to_build(plans, ctx.args.jobs)
+    for stage, reason in todo:
+        ctx.print(f"would build {stage.label} ({stage.kind}, key {stage.short_key}): {reason}")
+        for note in stage.notes:
+            ctx.print(f"  note: {note}")
+    ctx.print(f"{len(todo)} stage(s) to build; everything else is cached")
+    return 0
+
+
+def _push(ctx: Context, engine: Engine, image_id: str, ref: str) -> None:
+    engine.tag(image_id, ref)
+    engine.push(ref)
+    ctx.print(f"pushed {ref}")
