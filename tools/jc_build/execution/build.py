@@ -47,11 +47,12 @@ def base_digests(engine: Engine, platform: Platform) -> dict[str, str]:
         try:
             pulled = engine.pull(ref)
         except EngineError as exc:
-            raise BuildError(f"base image {ref} of platform '{platform.name}' is not here and cannot be "
-                             f"pulled: {exc}") from None
+            raise BuildError(f"base image {ref} of platform '{platform.name}' is not present locally and "
+                             f"cannot be pulled: {exc}") from None
         image_id = engine.image_id(ref) if pulled else None
         if image_id is None:
-            raise BuildError(f"base image {ref} of platform '{platform.name}' is neither here nor in its registry")
+            raise BuildError(f"base image {ref} of platform '{platform.name}' is neither present locally "
+                             "nor in its registry")
     return {ref: image_id}
 
 

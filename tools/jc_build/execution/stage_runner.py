@@ -88,11 +88,10 @@ class StageRunner:
     def log_path(self, stage: Stage) -> Path:
         return self.logs_dir / f"{stage.key}.log"
 
-    def run(self, stage: Stage, done: Mapping[str, StageRun], found: Lookup | None = None) -> StageRun:
-        """Reuse or build ``stage``; ``done`` holds the runs of its deps, ``found`` a fresh lookup."""
+    def run(self, stage: Stage, done: Mapping[str, StageRun], found: Lookup) -> StageRun:
+        """Reuse or build ``stage``; ``done`` holds the runs of its deps, ``found`` its lookup."""
         started = time.monotonic()
         try:
-            found = found or self.lookup(stage)
             if found.result is not None:
                 run = StageRun(stage, "cached", self._reuse(stage, found.result))
             else:
