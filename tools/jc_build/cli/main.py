@@ -12,7 +12,7 @@ from ..errors import JcbError
 # command name -> module under jc_build.cli.commands; imported only when used, to keep start-up fast.
 COMMANDS = {
     "query": "query", "tag": "tag", "plan": "plan", "build": "build", "explain": "explain", "cache": "cache",
-    "docs": "docs",
+    "docs": "docs", "run": "run", "autotag": "autotag",
 }
 DESCRIPTION = """\
 jcb builds NVIDIA Jetson container images from Starlark BUILD.star files: every layer and
@@ -75,8 +75,15 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from .context import Context
     argv = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if "--" in argv:  # `jcb run TARGET [options] -- CMD...`: what follows is not jcb's
+        argv, command = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     parser = build_parser(argv)
     args, extra = parser.parse_known_args(argv)
+    if command and not hasattr(args, "command_argv"):
+        parser.error(f"'jcb {args.command}' takes no command after '--'")
+    if hasattr(args, "command_argv"):
+        args.command_argv = command
     words = getattr(args, "trailing_words", None)  # e.g. query words given after options
     if extra and (words is None or any(word.startswith("-") for word in extra)):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

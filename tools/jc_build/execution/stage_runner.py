@@ -214,7 +214,7 @@ class StageRunner:
                 shutil.copy(test.path, workdir / name)
                 if sha256_file(workdir / name).hex != test.digest:
                     raise BuildError(f"test {test.path} changed during the build; run it again")
-                self.progress.log_line(stage.key, f"test {name}")
+                self.progress.state(stage.key, str(stage.label), "testing", name)
                 runner = "python3" if name.endswith(".py") else "sh"
                 script = f"cd /jcb-tests/{i} && {runner} ./{quote(name)} > .output 2>&1"
                 code = self.engine.run(image_id, ["sh", "-c", script], runtime=None, network="none",
@@ -224,6 +224,9 @@ class StageRunner:
                     lines = output.read_text(errors="replace").splitlines() if output.exists() else []
                     shown = "\n".join("    " + line for line in lines[-TEST_OUTPUT_LINES:])
                     raise BuildError(f"test {name} of {stage.label} failed (exit code {code}):\n{shown}")
+                output = workdir / ".output"
+                last = output.read_text(errors="replace").strip().splitlines()[-1:] if output.exists() else []
+                self.progress.state(stage.key, str(stage.label), "test passed", f"{name}: {''.join(last)}")
 
 
 def _result_of(done: Mapping[str, StageRun], key: str, stage: Stage) -> ActionResult:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ..context import Context
 
 if TYPE_CHECKING:
     from ...cache import LocalCache
     from ...engine import Engine
-    from ...execution import Executor
+    from ...execution import BuildOptions, BuildReport, Executor
     from ...loading.labels import Label
     from ...plan import Plan
 
@@ -79,6 +79,16 @@ def resolve_targets(ctx: Context, texts: list[str]) -> list[Label]:
     return list(dict.fromkeys(labels))
 
 
+def layer_label(ctx: Context, text: str) -> Label:
+    """The one container_layer ``text`` names (aliases followed)."""
+    from ...errors import UsageError
+    label = ctx.graph.resolve_alias(ctx.resolve_one(text))
+    kind = ctx.graph.target(label).kind
+    if kind != "container_layer":
+        raise UsageError(f"{label} is a {kind}; only container_layer targets are images")
+    return label
+
+
 def open_cache(ctx: Context) -> LocalCache:
     from ...cache import LocalCache
     return LocalCache(ctx.args.cache_dir, on_warning=ctx.warn)
@@ -101,8 +111,8 @@ def push_ref(repo: str, image_name: str) -> str:
 
 def run(ctx: Context) -> int:
     from ...engine import detect_engine
-    from ...errors import BuildError, UsageError
-    from ...execution import BuildOptions, Executor, failure_report
+    from ...errors import UsageError
+    from ...execution import BuildOptions, Executor
     args = ctx.args
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -121,17 +131,7 @@ def run(ctx: Context) -> int:
 
     options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, run_tests=not args.skip_tests,
                            progress=args.progress, event_log=args.event_log)
-    report = executor.build(plans, options, ctx.err)
-    for stage_run in report.runs.values():
-        if stage_run.outcome != "cached":
-            for note in stage_run.stage.notes:
-                ctx.warn(f"{stage_run.stage.label}: {note}")
-    for failed in report.failed:
-        ctx.err.write(failure_report(failed) + "\n")
-    ctx.print(f"jcb: {report.summary}")
-    if report.failed:
-        names = ", ".join(str(r.stage.label) for r in report.failed)
-        raise BuildError(f"{len(report.failed)} stage{'s' if len(report.failed) > 1 else ''} failed: {names}")
+    report = execute(ctx, executor, plans, options)
     for plan in plans:
         result = report.runs[plan.root_key].result
         assert result is not None
@@ -146,6 +146,25 @@ def run(ctx: Context) -> int:
                 for path in fetch_wheels(result.outputs, cache, args.output):
                     ctx.print(f"  -> {path}")
     return 0
+
+
+def execute(ctx: Context, executor: Executor, plans: list[Plan], options: BuildOptions,
+            summary_to: TextIO | None = None) -> BuildReport:
+    """Build ``plans``; print notes, failures and the summary; BuildError when a stage failed."""
+    from ...errors import BuildError
+    from ...execution import failure_report
+    report = executor.build(plans, options, ctx.err)
+    for stage_run in report.runs.values():
+        if stage_run.outcome != "cached":
+            for note in stage_run.stage.notes:
+                ctx.warn(f"{stage_run.stage.label}: {note}")
+    for failed in report.failed:
+        ctx.err.write(failure_report(failed) + "\n")
+    (summary_to or ctx.out).write(f"jcb: {report.summary}\n")
+    if report.failed:
+        names = ", ".join(str(r.stage.label) for r in report.failed)
+        raise BuildError(f"{len(report.failed)} stage{'s' if len(report.failed) > 1 else ''} failed: {names}")
+    return report
 
 
 def _dry_run(ctx: Context, executor: Executor, plans: list[Plan]) -> int:
