@@ -184,3 +184,18 @@ def test_the_planner_accepts_the_stack(jcb, target):
     result = jcb(REPO, "plan", target)
     assert result.code == 0, result.err
     assert "wheel  //llm/sglang:wheel-" in result.out and "wheel  //attention/flash-attention:wheel-" in result.out
+
+
+def test_plan_compiles_every_cuda_wheel_for_the_platform_arch(jcb):
+    """`jcb plan --output=json`: every wheel stage that compiles CUDA code targets sm_87 (Orin)."""
+    import json
+    result = jcb(REPO, "plan", "//llm/sglang:0.4.9", "--output=json")
+    assert result.code == 0, result.err
+    wheels = [s for s in json.loads(result.out)["stages"] if s["kind"] == "wheel"]
+    assert len(wheels) >= 11
+    for stage in wheels:
+        dockerfile = stage["dockerfile"]
+        assert "8.7" in dockerfile or "87" in dockerfile, stage["label"]
+    compiled = {s["label"] for s in wheels if 'TORCH_CUDA_ARCH_LIST="8.7"' in s["dockerfile"]}
+    for name in ("sgl-kernel", "flash-attention", "flash-infer", "xformers", "vllm", "mamba", "causalconv1d"):
+        assert any(f"/{name}:" in label for label in compiled), name
