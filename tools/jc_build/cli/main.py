@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -96,7 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(ctx) or 0
     except JcbError as exc:
-        sys.stderr.write(f"jcb: error: {exc}\n")
+        colour = args.color == "yes" or (args.color == "auto" and sys.stderr.isatty() and not os.environ.get("NO_COLOR"))
+        prefix = "\x1b[1;31merror:\x1b[0m" if colour else "error:"
+        sys.stderr.write(f"jcb: {prefix} {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("jcb: interrupted\n")

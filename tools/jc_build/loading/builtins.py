@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from ..constraints import ConstraintSyntaxError, parse_constraint
@@ -12,10 +12,11 @@ from .schema import RuleCallError
 DEFAULT_KEYS = ("default", "//conditions:default")
 
 
-def make_select(platform: Platform) -> Callable[..., Any]:
+def make_select(platform: Platform, platform_names: Collection[str] = ()) -> Callable[..., Any]:
     """``select({key: value})`` resolved for ``platform``: first matching key wins, then ``default``.
 
-    Keys are constraints (``'>=cu128'``, ``'l4t==35.*'``, ``'aarch64'``) or platform names.
+    Keys are constraints (``'>=cu128'``, ``'l4t==35.*'``, ``'aarch64'``) or platform names
+    (``'jp5'``, ``'@toolchains//:jp5'``).
     """
 
     def select(branches: dict, no_match_error: str = "") -> Any:
@@ -24,8 +25,11 @@ def make_select(platform: Platform) -> Callable[..., Any]:
         for key, value in branches.items():
             if key in DEFAULT_KEYS:
                 continue
-            if key == platform.name or key.endswith(":" + platform.name):
+            name = key.rsplit(":", 1)[-1] if key.startswith("@toolchains//") else key
+            if name == platform.name:
                 return value
+            if name in platform_names:
+                continue
             try:
                 if parse_constraint(key).matches(platform):
                     return value

@@ -33,7 +33,7 @@ class PackageLoader:
         self.cache = cache or LoadCache(None)
         builtins: dict[str, Any] = {kind: self._rule_function(kind) for kind in RULES if kind != "platform"}
         builtins.update(STEP_HELPERS)
-        builtins["select"] = make_select(platform)
+        builtins["select"] = make_select(platform, workspace.platforms)
         builtins["platform"] = _platform_rule_elsewhere
         builtins["PLATFORM"] = {**platform.describe(), "name": platform.name,
                                 "cuda_arch": list(platform.cuda_arch), "cuda_tag": platform.cuda_tag,
