@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from ..errors import AnalysisError
 from ..loading.labels import Label, LabelSyntaxError, parse_pattern
@@ -23,14 +22,6 @@ from .traversal import postorder
 
 Edges = dict[Label, list[Label]]
 PackageKey = tuple[str, str]  # (package directory, jetson-containers package name)
-
-
-@dataclass(frozen=True)
-class Pin:
-    """A package forced to one version inside one image."""
-
-    package: PackageKey
-    version: Label
 
 
 class ConfiguredGraph:
