@@ -97,6 +97,8 @@ def open_cache(ctx: Context) -> LocalCache:
 def make_plans(ctx: Context, labels: list[Label], engine: Engine) -> list[Plan]:
     from ...execution import base_digests
     from ...plan import make_plan
+    for label in labels:  # analysis errors first: they say more than a missing base image
+        ctx.graph.check_compatible(label)
     digests = base_digests(engine, ctx.platform)
     return [make_plan(ctx.graph, ctx.workspace, label, base_digests=digests) for label in labels]
 
