@@ -39,10 +39,13 @@ class BuildReport:
     failed: list[StageRun] = field(default_factory=list)
 
 
-def base_digests(engine: Engine, platform: Platform) -> dict[str, str]:
-    """The platform's base image ID (pulled if absent) for the plan's keys."""
+def base_digests(engine: Engine, platform: Platform, pull: bool = True) -> dict[str, str]:
+    """The platform's base image ID (pulled if absent) for the plan's keys; without ``pull``, an
+    absent image gives no digest (a dry run does not download anything)."""
     ref = platform.base_image
     image_id = engine.image_id(ref)
+    if image_id is None and not pull:
+        return {}
     if image_id is None:
         try:
             pulled = engine.pull(ref)

@@ -94,12 +94,15 @@ def open_cache(ctx: Context) -> LocalCache:
     return LocalCache(ctx.args.cache_dir, on_warning=ctx.warn)
 
 
-def make_plans(ctx: Context, labels: list[Label], engine: Engine) -> list[Plan]:
+def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True) -> list[Plan]:
     from ...execution import base_digests
     from ...plan import make_plan
     for label in labels:  # analysis errors first: they say more than a missing base image
         ctx.graph.check_compatible(label)
-    digests = base_digests(engine, ctx.platform)
+    digests = base_digests(engine, ctx.platform, pull=pull_base)
+    if not digests:
+        ctx.warn(f"base image {ctx.platform.base_image} is not present locally; a build pulls it first "
+                 "(keys here are computed without its digest)")
     return [make_plan(ctx.graph, ctx.workspace, label, base_digests=digests) for label in labels]
 
 
@@ -126,7 +129,7 @@ def run(ctx: Context) -> int:
         raise UsageError("--push takes exactly one container_layer target")
     engine = detect_engine(args.builder)
     cache = open_cache(ctx)
-    plans = make_plans(ctx, labels, engine)
+    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run)
     executor = Executor(engine, cache, ctx.platform)
     if args.dry_run:
         return _dry_run(ctx, executor, plans)

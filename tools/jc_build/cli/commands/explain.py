@@ -31,7 +31,7 @@ def run(ctx: Context) -> int:
     from ...execution import Executor, default_jobs
     labels = resolve_targets(ctx, [ctx.args.target])
     engine = detect_engine(ctx.args.builder)
-    plans = make_plans(ctx, labels, engine)
+    plans = make_plans(ctx, labels, engine, pull_base=False)
     explained = Executor(engine, open_cache(ctx), ctx.platform).explain(plans, default_jobs())
     for stage, lines in explained:
         for line in lines:
