@@ -1,52 +1,162 @@
-"""Cold-process query timings: a 1,000-package synthetic workspace and the real sglang stack.
+"""Cold-process query and docs timings, with jetson-containers measured in the same run.
 
-    .venv/bin/python bench/query_bench.py [--runs 5]
+    .venv/bin/python bench/query_bench.py [--runs 5] [--jc-docs-runs 3] [--no-jc] [--profile]
 
-Anchor, measured in the same run: a bare Python start (`python -c pass`) and the import of
-jcb's CLI, so the figures can be read as "start-up + loading + analysis".
+jcb rows: a 1,000-package synthetic workspace (bench/gen_workspace.py) and the real sglang stack
+(`jcb query deps //llm/sglang`, `jcb query 'deps(//...)'`, `jcb docs //llm/sglang --stdout`), each
+without and with the loading cache (a valid cache left by an earlier process).
+
+Anchors, measured in the same run: a bare Python start (`python -c pass`), the import of jcb's
+CLI, and jetson-containers itself (bench/jc_anchor.py: resolving sglang's chain, regenerating
+the sglang docs page), unless --no-jc or no jetson-containers checkout is found (then the run
+says why and keeps the Python anchors only). --profile runs the cold 1,000-package query once
+under cProfile and prints where its time goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import pstats
+import subprocess
 import sys
-import time
 import tempfile
+import time
 from pathlib import Path
 
-from common import JCB, REPO, report, time_command
+from common import JCB, REPO, machine, report, time_command
 from gen_workspace import generate
+from jc_anchor import Anchor
+
+SYNTH_ALL = "synthetic 1000 pkgs: jcb query 'deps(//...)'"
+SGLANG_DEPS = "sglang stack: jcb query deps //llm/sglang"
+SGLANG_DOCS = "sglang stack: jcb docs //llm/sglang --stdout"
+JC_RESOLVE = "jetson-containers: resolve sglang, network refused, no retries"
+JC_DOCS = "jetson-containers: docs package 'sglang:*', canned network replies"
+TARGETS = [(SYNTH_ALL, 0.5), (SGLANG_DEPS, 0.15)]
+
+# cProfile phases: (name, what: "cum"ulative or "own" time, of a function or, for a module, the sum
+# of its functions' own times)
+PHASES = [
+    ("imports (after interpreter start)", "cum", "<frozen importlib._bootstrap>:1165(_find_and_load)"),
+    ("loading: BUILD.star files, all of it", "cum", "loading/packages.py:64(load_package)"),
+    ("  starlark-pyo3 eval, with what it calls back", "cum", "{eval}"),
+    ("  starlark-pyo3 eval, own (native) time", "own", "{eval}"),
+    ("  rule callbacks (schema checks, labels, locations)", "cum", "loading/packages.py:103(rule)"),
+    ("  value conversion: json.loads of starlark values", "cum", "json/__init__.py:299(loads)"),
+    ("analysis: platform compatibility of every target", "cum", "analysis/graph.py:106(is_compatible)"),
+    ("analysis: dependency closures (graph traversal)", "cum", "query/evaluator.py:105(closures)"),
+    ("output (own time of query/output.py)", "own", "query/output.py"),
+]
+
+
+def profile_cold(workspace: Path, query: list[str]) -> str:
+    """Profile one cold `jcb query` (no loading cache) in this process and summarise it."""
+    out = Path(tempfile.mkstemp(suffix=".prof")[1])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["JCB_NO_LOAD_CACHE"] = "1"
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "jc_build.cli.main", "query", *query],
+                   cwd=workspace, env=env, check=True, stdout=subprocess.DEVNULL)
+    buffer = io.StringIO()
+    stats = pstats.Stats(str(out), stream=buffer)
+    out.unlink()
+    total = max(ct for (_, _, _, ct, _) in stats.stats.values())
+    lines = [f"cProfile of cold `jcb query {' '.join(query)}` in {workspace.name}: {total:.3f}s under the profiler"]
+    for phase, kind, key in PHASES:
+        index = 3 if kind == "cum" else 2
+        if key.endswith(".py"):
+            cum = sum(row[index] for func, row in stats.stats.items() if func[0].endswith(key))
+        else:
+            cum = max((row[index] for func, row in stats.stats.items() if pstats.func_std_string(func).endswith(key)),
+                      default=0.0)
+        lines.append(f"  {phase:62s} {cum:.3f}s  ({cum / total:5.1%})")
+    stats.sort_stats("tottime").print_stats(12)
+    top = [line for line in buffer.getvalue().splitlines() if line.strip()][-13:]
+    lines.append("  top functions by own time:")
+    lines += [f"    {line.replace(str(REPO) + '/tools/', '')}" for line in top]
+    return "\n".join(lines)
+
+
+def ratio_lines(rows: dict[str, dict[str, float]]) -> list[str]:
+    def median(name: str) -> float | None:
+        row = rows.get(name)
+        return row["median"] if row else None
+
+    lines = []
+    pairs = [(JC_RESOLVE, SGLANG_DEPS), (JC_DOCS, SGLANG_DOCS), (JC_RESOLVE, SYNTH_ALL)]
+    for anchor, ours in pairs:
+        for cache in ("[no loading cache]", "[loading cache]"):
+            a, b = median(anchor), median(f"{ours} {cache}")
+            if a and b:
+                lines.append(f"{anchor} / {ours} {cache}: {a / b:.1f}x")
+    start = median("anchor: python -c pass")
+    for ours, bound in TARGETS:
+        for cache in ("[no loading cache]", "[loading cache]"):
+            b = median(f"{ours} {cache}")
+            if b:
+                verdict = "met" if b < bound else "NOT met"
+                extra = f", {b / start:.1f}x a bare python start" if start else ""
+                lines.append(f"target {ours} {cache} < {bound}s: {b:.3f}s {verdict}{extra}")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--jc-docs-runs", type=int, default=3,
+                        help="runs of jetson-containers' docs generation (about 40 s each here)")
+    parser.add_argument("--no-jc", action="store_true", help="skip the jetson-containers anchors")
+    parser.add_argument("--profile", action="store_true", help="profile one cold 1,000-package query")
     args = parser.parse_args()
     rows = {
         "anchor: python -c pass": time_command([sys.executable, "-c", "pass"], args.runs),
         "anchor: import jc_build.cli.main": time_command([sys.executable, "-c", "import jc_build.cli.main"],
                                                           args.runs),
     }
+    notes: list[str] = []
+    anchor = None if args.no_jc else Anchor()
+    problem = "--no-jc" if args.no_jc else anchor.problem()
+    if problem:
+        notes.append(f"jetson-containers anchors skipped: {problem}")
+    else:
+        notes.append(f"jetson-containers {anchor.commit()} at {anchor.root} under {anchor.python}")
+        jc_chain = anchor.chain("refused")
+        run = subprocess.run([*JCB, "query", "deps", "//llm/sglang", "--order=build", "--output=name"], cwd=REPO,
+                             capture_output=True, text=True, check=True)
+        ours = run.stdout.split()
+        same = [n.split(":")[0] for n in jc_chain] == [n.split(":")[0] for n in ours]
+        notes.append(f"sglang chain: jetson-containers {len(jc_chain)} packages, jcb {len(ours)}; "
+                     f"same packages in the same order (ignoring tags): {same}")
     with tempfile.TemporaryDirectory() as tmp:
         synthetic = Path(tmp) / "ws"
         generate(synthetic, 1000)
         old = time.time() - 60  # files just written are "racy" and not cached; age them
         for path in synthetic.rglob("*"):
             os.utime(path, (old, old))
-        cases = [("synthetic 1000 pkgs: jcb query 'deps(//...)'", ["deps(//...)"], synthetic),
-                 ("synthetic 1000 pkgs: jcb query deps //g19/p999 (deepest)", ["deps", "//g19/p999"], synthetic)]
+        cases = [(SYNTH_ALL, ["query", "deps(//...)"], synthetic),
+                 ("synthetic 1000 pkgs: jcb query deps //g19/p999 (deepest)", ["query", "deps", "//g19/p999"],
+                  synthetic)]
         if (REPO / "pkgs" / "llm" / "sglang" / "BUILD.star").exists():
-            cases += [("sglang stack: jcb query deps //llm/sglang", ["deps", "//llm/sglang"], REPO),
-                      ("sglang stack: jcb query 'deps(//...)'", ["deps(//...)"], REPO)]
+            cases += [(SGLANG_DEPS, ["query", "deps", "//llm/sglang"], REPO),
+                      ("sglang stack: jcb query 'deps(//...)'", ["query", "deps(//...)"], REPO),
+                      (SGLANG_DOCS, ["docs", "//llm/sglang", "--stdout"], REPO)]
         # Cold: every BUILD.star evaluated. Warm: the loading cache of an earlier process is valid.
-        for name, query, cwd in cases:
+        for name, argv, cwd in cases:
             rows[f"{name} [no loading cache]"] = time_command(
-                [*JCB, "query", *query], args.runs, cwd=cwd, env={"JCB_NO_LOAD_CACHE": "1"})
+                [*JCB, *argv], args.runs, cwd=cwd, env={"JCB_NO_LOAD_CACHE": "1"})
             cache = {"JCB_CACHE_DIR": str(Path(tmp) / "cache")}
-            time_command([*JCB, "query", *query], 1, cwd=cwd, env=cache)  # fill it (files are > 2 s old)
-            rows[f"{name} [loading cache]"] = time_command([*JCB, "query", *query], args.runs, cwd=cwd, env=cache)
-    report("query benchmark", rows, REPO / "bench" / "out" / "query.json")
+            time_command([*JCB, *argv], 1, cwd=cwd, env=cache)  # fill it (files are > 2 s old)
+            rows[f"{name} [loading cache]"] = time_command([*JCB, *argv], args.runs, cwd=cwd, env=cache)
+        if args.profile:
+            notes.append(profile_cold(synthetic, ["deps(//...)"]))
+    if not problem:
+        for name, argv in anchor.cases():
+            runs = args.jc_docs_runs if "docs" in name else args.runs
+            rows[name] = time_command(argv, runs, cwd=anchor.cwd, env=anchor.env)
+    report("query and docs benchmark", rows, REPO / "bench" / "out" / "query.json")
+    for line in ratio_lines(rows) + notes:
+        print(line)
 
 
 if __name__ == "__main__":
