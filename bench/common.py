@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
+import re
+import pstats
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +41,17 @@ def time_command(argv: Sequence[str], runs: int = 5, cwd: Path | None = None,
 
 def machine() -> str:
     """One line describing the machine the numbers come from."""
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    cpu = ""
+    try:
+        models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")]
+        cpu = f" ({models[0]})" if models else ""
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f", {pages / 2**30:.0f} GiB RAM"
+    except (OSError, ValueError):
+        memory = ""
+    return (f"{platform.machine()}{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
 
 
 def report(name: str, rows: dict[str, dict[str, float]], out: Path | None = None) -> None:
@@ -49,3 +63,36 @@ def report(name: str, rows: dict[str, dict[str, float]], out: Path | None = None
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+
+
+def profile_jcb(argv: Sequence[str], phases: Sequence[tuple[str, str, str]], cwd: Path,
+                env: dict[str, str] | None = None, title: str = "", top: int = 12) -> str:
+    """Run ``jcb ARGV`` once under cProfile and say where its time goes.
+
+    ``phases`` are (name, "cum" or "own", key): the cumulative or own time of the function whose
+    pstats name without its line number (``file(function)``, ``{builtin}``) ends with ``key`` (the
+    largest if several match), or for a key ending in ``.py`` the sum of that module's functions'.
+    """
+    out = Path(tempfile.mkstemp(suffix=".prof")[1])
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment.update(env or {})
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), *JCB[1:], *argv], cwd=cwd, env=environment,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    buffer = io.StringIO()
+    stats = pstats.Stats(str(out), stream=buffer)
+    out.unlink()
+    total = max(row[3] for row in stats.stats.values())
+    lines = [f"cProfile of {title or 'jcb ' + ' '.join(argv)}: {total:.3f}s under the profiler"]
+    for phase, kind, key in phases:
+        index = 3 if kind == "cum" else 2
+        if key.endswith(".py"):
+            value = sum(row[index] for func, row in stats.stats.items() if func[0].endswith(key))
+        else:
+            value = max((row[index] for func, row in stats.stats.items()
+                         if re.sub(r":\d+\(", "(", pstats.func_std_string(func)).endswith(key)), default=0.0)
+        lines.append(f"  {phase:62s} {value:.3f}s  ({value / total:5.1%})")
+    stats.sort_stats("tottime").print_stats(top)
+    rows = [line for line in buffer.getvalue().splitlines() if line.strip()][-(top + 1):]
+    lines.append("  top functions by own time:")
+    lines += [f"    {line.replace(str(REPO) + '/tools/', '')}" for line in rows]
+    return "\n".join(lines)

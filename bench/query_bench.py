@@ -16,16 +16,14 @@ under cProfile and prints where its time goes.
 from __future__ import annotations
 
 import argparse
-import io
 import os
-import pstats
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import JCB, REPO, machine, report, time_command
+from common import JCB, REPO, profile_jcb, report, time_command
 from gen_workspace import generate
 from jc_anchor import Anchor
 
@@ -39,43 +37,22 @@ TARGETS = [(SYNTH_ALL, 0.5), (SGLANG_DEPS, 0.15)]
 # cProfile phases: (name, what: "cum"ulative or "own" time, of a function or, for a module, the sum
 # of its functions' own times)
 PHASES = [
-    ("imports (after interpreter start)", "cum", "<frozen importlib._bootstrap>:1165(_find_and_load)"),
-    ("loading: BUILD.star files, all of it", "cum", "loading/packages.py:64(load_package)"),
+    ("imports (after interpreter start)", "cum", "<frozen importlib._bootstrap>(_find_and_load)"),
+    ("loading: BUILD.star files, all of it", "cum", "loading/packages.py(load_package)"),
     ("  starlark-pyo3 eval, with what it calls back", "cum", "{eval}"),
     ("  starlark-pyo3 eval, own (native) time", "own", "{eval}"),
-    ("  rule callbacks (schema checks, labels, locations)", "cum", "loading/packages.py:103(rule)"),
-    ("  value conversion: json.loads of starlark values", "cum", "json/__init__.py:299(loads)"),
-    ("analysis: platform compatibility of every target", "cum", "analysis/graph.py:106(is_compatible)"),
-    ("analysis: dependency closures (graph traversal)", "cum", "query/evaluator.py:105(closures)"),
+    ("  rule callbacks (schema checks, labels, locations)", "cum", "loading/packages.py(rule)"),
+    ("  value conversion: json.loads of starlark values", "cum", "json/__init__.py(loads)"),
+    ("analysis: platform compatibility of every target", "cum", "analysis/graph.py(is_compatible)"),
+    ("analysis: dependency closures (graph traversal)", "cum", "query/evaluator.py(closures)"),
     ("output (own time of query/output.py)", "own", "query/output.py"),
 ]
 
 
 def profile_cold(workspace: Path, query: list[str]) -> str:
-    """Profile one cold `jcb query` (no loading cache) in this process and summarise it."""
-    out = Path(tempfile.mkstemp(suffix=".prof")[1])
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["JCB_NO_LOAD_CACHE"] = "1"
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "jc_build.cli.main", "query", *query],
-                   cwd=workspace, env=env, check=True, stdout=subprocess.DEVNULL)
-    buffer = io.StringIO()
-    stats = pstats.Stats(str(out), stream=buffer)
-    out.unlink()
-    total = max(ct for (_, _, _, ct, _) in stats.stats.values())
-    lines = [f"cProfile of cold `jcb query {' '.join(query)}` in {workspace.name}: {total:.3f}s under the profiler"]
-    for phase, kind, key in PHASES:
-        index = 3 if kind == "cum" else 2
-        if key.endswith(".py"):
-            cum = sum(row[index] for func, row in stats.stats.items() if func[0].endswith(key))
-        else:
-            cum = max((row[index] for func, row in stats.stats.items() if pstats.func_std_string(func).endswith(key)),
-                      default=0.0)
-        lines.append(f"  {phase:62s} {cum:.3f}s  ({cum / total:5.1%})")
-    stats.sort_stats("tottime").print_stats(12)
-    top = [line for line in buffer.getvalue().splitlines() if line.strip()][-13:]
-    lines.append("  top functions by own time:")
-    lines += [f"    {line.replace(str(REPO) + '/tools/', '')}" for line in top]
-    return "\n".join(lines)
+    """Profile one cold `jcb query` (no loading cache) and summarise it."""
+    return profile_jcb(["query", *query], PHASES, workspace, {"JCB_NO_LOAD_CACHE": "1"},
+                       f"cold `jcb query {' '.join(query)}` (1,000 packages, no loading cache)")
 
 
 def ratio_lines(rows: dict[str, dict[str, float]]) -> list[str]:

@@ -1,0 +1,267 @@
+"""Build benchmark on the real daemon: a 35-stage graph shaped like sglang's chain, built by jcb and
+the jetson-containers way in one run.
+
+    .venv/bin/python bench/build_bench.py [--reps 3] [--noop-runs 5] [--touches 2] [--work 400]
+
+Needs the Docker daemon and base images of scripts/setup.sh. The packages come from
+bench/gen_build_workspace.py: 25 light layers in the seed chain's order, 10 of them installing a
+wheel whose builder compiles a generated C extension with gcc -O2 (a few seconds of CPU each).
+
+Each repetition (a fresh nonce in every package file, a fresh jcb --cache-dir and image names
+under a prefix of its own, so nothing of an earlier build can be a cache hit) measures:
+
+* jcb: `jcb build //llm/sglang` cold; the same again unchanged (no-op, --noop-runs times); and
+  after changing the file of the layer at ffmpeg's place in the chain (--touches times). Stages
+  built, solves and compile (wheel) stages re-run are read from jcb's --event-log.
+* the jetson-containers way, on the same packages: one `DOCKER_BUILDKIT=0 docker build
+  --network=host` per package in chain order, each `FROM ${BASE_IMAGE}` of the previous
+  package's image, every wheel compiled inside its package's layer; cold, no-op (docker's layer
+  cache hits every step) and after the same change. Packages and compiles re-run are read from
+  docker's output ("Using cache").
+
+The two ways alternate which goes first in successive repetitions. Wall times are of the whole
+command (jcb's includes Python start-up and analysis). Images made by a repetition are removed at
+its end: every image built on the benchmark's own base image (jcbbench/base:<hash>, which
+nothing else uses; so do not run two of these benchmarks at once). BuildKit's build cache is
+left alone (it is shared with other users of the daemon; the nonces keep it from hitting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from common import JCB, REPO, machine, profile_jcb
+from gen_build_workspace import PACKAGES, TOUCHED, ensure_base_image, generate_jc, generate_jcb, touch
+
+PREFIX = "jcbbench-run"  # the jetson-containers way's images are named under it
+TARGET = "//llm/sglang:sglang"
+NOOP_TARGET_S = 0.5
+# cProfile phases of a no-op build (see common.profile_jcb); the main thread only: the cache
+# lookups run in a thread pool, so the main thread shows them as the wait in lookup_all.
+NOOP_PHASES = [
+    ("imports, all (after interpreter start)", "cum", "<frozen importlib._bootstrap>(_find_and_load)"),
+    ("  import python_on_whales (with pydantic)", "cum", "python_on_whales/__init__.py(<module>)"),
+    ("engine detection (docker CLI version/info calls)", "cum", "engine/detect.py(detect_engine)"),
+    ("plans: loading, analysis, planning, base image id", "cum", "cli/commands/build.py(make_plans)"),
+    ("  base image id (docker image inspect, first docker call)", "cum", "execution/build.py(base_digests)"),
+    ("cache lookups: action cache + image exists, every stage", "cum", "execution/scheduler.py(lookup_all)"),
+    ("the scheduler's run, with the lookups", "cum", "execution/scheduler.py(run)"),
+    ("main thread waiting on docker CLI subprocesses", "cum", "subprocess.py(run)"),
+]
+
+
+@dataclass
+class Measure:
+    """One build: wall time and what ran."""
+
+    wall_s: float
+    rerun: int  # stages (jcb) or packages (jetson-containers way) whose build ran
+    compiles: int  # wheel compiles that ran
+    solves: int | None = None  # jcb only
+    total: int = 0  # stages or packages in the build
+
+
+@dataclass
+class Results:
+    rows: dict[str, list[Measure]] = field(default_factory=dict)
+    profile: str = ""
+
+    def add(self, name: str, measure: Measure) -> None:
+        self.rows.setdefault(name, []).append(measure)
+        extra = f", {measure.solves} solves" if measure.solves is not None else ""
+        print(f"  {name:34s} {measure.wall_s:7.2f}s  re-run {measure.rerun}/{measure.total}, "
+              f"compiles {measure.compiles}{extra}", flush=True)
+
+
+def docker_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def jcb_build(workspace: Path, cache: Path, events: Path, log: Path) -> Measure:
+    env = {**docker_env(), "JCB_CACHE_DIR": str(cache), "NO_COLOR": "1"}
+    start = time.perf_counter()
+    with log.open("a") as out:
+        proc = subprocess.run([*JCB, "build", TARGET, f"--event-log={events}", "--progress=plain"],
+                              cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"jcb build failed (exit {proc.returncode}); see {log}")
+    records = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
+    built = [r for r in records if r["outcome"] == "built"]
+    return Measure(wall, len(built), sum(r["kind"] == "wheel" for r in built),
+                   sum(r.get("solves", 0) for r in records), len(records))
+
+
+def jc_image(prefix: str, name: str) -> str:
+    # jetson-containers names a chain's stage images <final>-<package>
+    return f"{prefix}/sglang:r36.4.0-cu126-{name}"
+
+
+def jc_build(tree: Path, prefix: str, base: str, log: Path) -> Measure:
+    """Build the chain the jetson-containers way: one legacy `docker build` per package."""
+    env = {**docker_env(), "DOCKER_BUILDKIT": "0"}
+    rerun = compiles = 0
+    below = base
+    start = time.perf_counter()
+    with log.open("a") as out:
+        for package in PACKAGES:
+            directory = tree / "packages" / package.path
+            tag = jc_image(prefix, package.name)
+            proc = subprocess.run(["docker", "build", "--network=host", "--tag", tag, "--file",
+                                   str(directory / "Dockerfile"), "--build-arg", f"BASE_IMAGE={below}",
+                                   str(directory)], env=env, capture_output=True, text=True)
+            out.write(proc.stdout + proc.stderr)
+            if proc.returncode:
+                raise SystemExit(f"docker build of {package.name} failed; see {log}")
+            steps = re.split(r"^Step \d+/\d+ : ", proc.stdout, flags=re.M)[1:]
+            ran = [s for s in steps if s.startswith(("COPY", "RUN")) and "Using cache" not in s]
+            rerun += bool(ran)
+            compiles += any("pip wheel" in s.split("\n")[0] for s in ran)
+            below = tag
+    return Measure(time.perf_counter() - start, rerun, compiles, None, len(PACKAGES))
+
+
+def remove_images_built_on(base: str) -> int:
+    """Remove every image built on the benchmark's own base image (nothing else uses it): the
+    images of jcb's stages (named jcb/<package>:<key>), of the jetson-containers way (named under
+    PREFIX) and the unnamed ones a rebuild leaves behind. Returns how many were removed."""
+    inspect = subprocess.run(["docker", "image", "inspect", base], capture_output=True, text=True, check=True)
+    base_info = json.loads(inspect.stdout)[0]
+    base_layers = base_info["RootFS"]["Layers"]
+    ids = subprocess.run(["docker", "images", "--all", "--no-trunc", "-q"], capture_output=True, text=True,
+                         check=True).stdout.split()
+    ids = sorted(set(ids) - {base_info["Id"]})
+    if not ids:
+        return 0
+    infos = json.loads(subprocess.run(["docker", "image", "inspect", *ids], capture_output=True, text=True).stdout
+                       or "[]")
+    mine = [info for info in infos
+            if info["RootFS"]["Layers"][:len(base_layers)] == base_layers and info["Id"] != base_info["Id"]]
+    refs = [tag for info in mine for tag in info.get("RepoTags") or []]
+    if mine:
+        subprocess.run(["docker", "rmi", "--force", *refs, *(info["Id"] for info in mine)], capture_output=True)
+    return len(mine)
+
+
+def verify_image(image: str) -> bool:
+    """The final image holds every layer's record and imports every compiled module."""
+    modules = ", ".join(p.module for p in PACKAGES if p.wheel)
+    proc = subprocess.run(["docker", "run", "--rm", image, "sh", "-c",
+                           f"test -s /opt/bench/sglang.sum && python3 -c 'import {modules}'"],
+                          capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+def run_jcb(results: Results, root: Path, prefix: str, args: argparse.Namespace, log: Path) -> str:
+    workspace, cache = root / "jcb", root / "cache"
+    events = root / "events"
+    events.mkdir()
+    results.add("jcb cold", jcb_build(workspace, cache, events / "cold.jsonl", log))
+    for i in range(args.noop_runs):
+        results.add("jcb no-op", jcb_build(workspace, cache, events / f"noop{i}.jsonl", log))
+    if args.profile and not results.profile:
+        results.profile = profile_jcb(["build", TARGET], NOOP_PHASES, workspace,
+                                      {"JCB_CACHE_DIR": str(cache), "NO_COLOR": "1"}, "a no-op `jcb build`")
+        print(results.profile, flush=True)
+    for i in range(args.touches):
+        touch(workspace, "pkgs", f"touch {i} {uuid.uuid4().hex}")
+        results.add(f"jcb after touching {TOUCHED}", jcb_build(workspace, cache, events / f"touch{i}.jsonl", log))
+    return f"{prefix}/sglang:0.4.9"
+
+
+def run_jc(results: Results, root: Path, prefix: str, base: str, args: argparse.Namespace, log: Path) -> str:
+    tree = root / "jc"
+    results.add("jetson-containers way cold", jc_build(tree, prefix, base, log))
+    for _ in range(args.noop_runs):
+        results.add("jetson-containers way no-op", jc_build(tree, prefix, base, log))
+    for i in range(args.touches):
+        touch(tree, "packages", f"touch {i} {uuid.uuid4().hex}")
+        results.add(f"jetson-containers way after touching {TOUCHED}", jc_build(tree, prefix, base, log))
+    return jc_image(prefix, PACKAGES[-1].name)
+
+
+def summarise(results: Results) -> list[str]:
+    lines = [f"{'build':42s} {'median':>8s} {'min':>8s} {'max':>8s} {'n':>3s}  re-run (median)  compiles  solves"]
+    medians = {}
+    for name, measures in results.rows.items():
+        walls = [m.wall_s for m in measures]
+        medians[name] = statistics.median(walls)
+        rerun = statistics.median(m.rerun for m in measures)
+        compiles = statistics.median(m.compiles for m in measures)
+        solves = ("-" if measures[0].solves is None
+                  else f"{min(m.solves for m in measures)}..{max(m.solves for m in measures)}")
+        lines.append(f"{name:42s} {medians[name]:8.2f} {min(walls):8.2f} {max(walls):8.2f} {len(walls):3d}  "
+                     f"{rerun:g}/{measures[0].total:<13d} {compiles:<9g} {solves}")
+    for case in ("cold", "no-op", f"after touching {TOUCHED}"):
+        ours, theirs = medians.get(f"jcb {case}"), medians.get(f"jetson-containers way {case}")
+        if ours and theirs:
+            lines.append(f"ratio jetson-containers way / jcb, {case}: {theirs / ours:.1f}x")
+    noop = results.rows.get("jcb no-op", [])
+    if noop:
+        ok = medians["jcb no-op"] < NOOP_TARGET_S and all(m.solves == 0 for m in noop)
+        lines.append(f"target jcb no-op < {NOOP_TARGET_S}s with 0 solves: median {medians['jcb no-op']:.3f}s, "
+                     f"solves {sorted({m.solves for m in noop})}: {'met' if ok else 'NOT met'}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=3, help="cold builds of each way (fresh everything)")
+    parser.add_argument("--noop-runs", type=int, default=5, help="no-op builds per repetition")
+    parser.add_argument("--touches", type=int, default=2, help="touch-rebuilds per repetition")
+    parser.add_argument("--work", type=int, default=400, help="functions in each wheel's C file")
+    parser.add_argument("--profile", action="store_true", help="profile one jcb no-op build (cProfile)")
+    parser.add_argument("--keep", action="store_true", help="keep the workspaces (under /tmp) and images")
+    args = parser.parse_args()
+
+    base = ensure_base_image()  # outside the timing; reused across runs
+    run_id = uuid.uuid4().hex[:8]
+    removed = remove_images_built_on(base)  # leftovers of this script's earlier, interrupted runs
+    results = Results()
+    notes = [f"machine: {machine()}",
+             f"docker: {subprocess.run(['docker', 'version', '--format', '{{.Client.Version}} client, {{.Server.Version}} daemon'], capture_output=True, text=True).stdout.strip()}",
+             f"base image {base}; {len(PACKAGES)} packages, {sum(p.wheel for p in PACKAGES)} compiled wheels, "
+             f"--work {args.work}; run {run_id}; {removed} leftover images removed"]
+    print("\n".join(notes), flush=True)
+    for rep in range(args.reps):
+        prefix = f"{PREFIX}-{run_id}-{rep}"
+        root = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
+        nonce = uuid.uuid4().hex
+        generate_jcb(root / "jcb", base, prefix, nonce, args.work)
+        generate_jc(root / "jc", nonce, args.work)
+        log = root / "build.log"
+        print(f"repetition {rep + 1}/{args.reps} in {root} (log {log})", flush=True)
+        try:
+            ways = [lambda: run_jcb(results, root, prefix, args, log),
+                    lambda: run_jc(results, root, f"{prefix}-jc", base, args, log)]
+            finals = [way() for way in (ways if rep % 2 == 0 else ways[::-1])]
+            verified = {image: verify_image(image) for image in finals}
+            notes.append(f"repetition {rep + 1}: final images import all compiled modules: {verified}")
+            print(notes[-1], flush=True)
+        finally:
+            if not args.keep:
+                print(f"removed {remove_images_built_on(base)} images built on {base}", flush=True)
+                shutil.rmtree(root, ignore_errors=True)
+    lines = summarise(results)
+    print("\n".join(lines))
+    if results.profile:
+        print(results.profile)
+    out = REPO / "bench" / "out" / "build.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"notes": notes, "summary": lines, "profile": results.profile,
+                               "rows": {k: [asdict(m) for m in v] for k, v in results.rows.items()}}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
