@@ -60,6 +60,14 @@ class PackageLoader:
     def package_dir(self, package: str) -> Path:
         return self.pkgs_dir / package
 
+    def file_path(self, package: str, entry: str) -> Path:
+        """The file a ``files`` entry of ``package`` names: package-relative, or another package's
+        file by label (``//ml/mamba/causalconv1d:set_cuda_archs.py``)."""
+        if entry.startswith("//"):
+            label = parse_label(entry)
+            return self.pkgs_dir / label.package / label.name
+        return self.pkgs_dir / package / entry
+
     # -- loading ------------------------------------------------------------------
     def load_package(self, package: str) -> dict[str, Target]:
         """The targets of ``package`` by name; AnalysisError when there is no such package."""
@@ -136,19 +144,26 @@ class PackageLoader:
         return rule
 
     def _check_files(self, package: str, attrs: dict[str, Any]) -> None:
-        directory = self.pkgs_dir / package
         wanted = list(attrs.get("files") or []) + list(attrs.get("tests") or [])
         if attrs.get("dockerfile"):
             wanted.append(attrs["dockerfile"])
         for name in wanted:
-            path = directory / name
+            if name.startswith("//"):
+                try:
+                    parse_label(name)
+                except LabelSyntaxError as exc:
+                    raise RuleCallError(str(exc)) from None
+            elif os.path.isabs(name) or ".." in Path(name).parts:
+                raise RuleCallError(f"file '{name}' must be a path inside the package directory, or a label "
+                                    "such as '//other/package:file.py'")
+            path = self.file_path(package, name)
             self._checked_files.append(str(path))
-            if os.path.isabs(name) or ".." in Path(name).parts:
-                raise RuleCallError(f"file '{name}' must be a path inside the package directory")
             if not path.is_file():
-                present = [p.name for p in directory.iterdir() if p.is_file()]
-                raise RuleCallError(f"no file '{name}' in pkgs/{package}{did_you_mean(name, present)}")
-            if not path.resolve().is_relative_to(self.workspace.root.resolve()):
+                directory = path.parent
+                present = [p.name for p in directory.iterdir() if p.is_file()] if directory.is_dir() else []
+                where = directory.relative_to(self.workspace.root).as_posix()
+                raise RuleCallError(f"no file '{path.name}' in {where}{did_you_mean(path.name, present)}")
+            if not os.path.realpath(path).startswith(self._real_root):
                 raise RuleCallError(f"file '{name}' resolves outside the workspace (symlink); refused")
 
 

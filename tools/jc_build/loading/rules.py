@@ -28,7 +28,8 @@ _BUILD_INPUTS = {
     "build_args": Attr(STRING_DICT, "Build arguments visible to the steps (part of the action key).",
                        default=dict),
     "env": Attr(STRING_DICT, "Environment variables set in the stage and kept in the image.", default=dict),
-    "files": Attr(STRING_LIST, "Package-local files copied into the build context (hashed into the key).",
+    "files": Attr(STRING_LIST, "Package-local files copied into the build context (hashed into the key); "
+                  "another package's file by label, e.g. `//ml/mamba/causalconv1d:set_cuda_archs.py`.",
                   default=list),
 }
 

@@ -18,7 +18,7 @@ from typing import Any
 from ..analysis.graph import ConfiguredGraph, Edges
 from ..cache.digest import sha256_file
 from ..errors import AnalysisError, Location
-from ..loading.labels import Label
+from ..loading.labels import Label, parse_label
 from ..loading.workspace import Workspace, image_name
 from ..model import Platform, Target
 from . import commands
@@ -274,7 +274,7 @@ class _StageBuilder:
         self._check_values("env", env)
         if env:
             self.add("env", {"vars": dict(env)})
-        files = sorted({_clean(f) for f in self.target.attrs["files"]})  # their order cannot change the output
+        files = sorted(set(self.target.attrs["files"]), key=_context_path)  # their order cannot change the output
         if files:
             file_nodes = [self.file_node(f) for f in files]
             self.add("context", {"files": {n.attrs["path"]: n.attrs["digest"] for n in file_nodes}},
@@ -289,13 +289,13 @@ class _StageBuilder:
                 raise AnalysisError(f"{self.target.label}: {what} value of '{k}' contains a control character "
                                     "(newline?)", self.where)
 
-    def file_node(self, rel: str) -> Node:
-        """A package file by content; its context path is its package-relative path."""
-        rel = _clean(rel)
+    def file_node(self, entry: str) -> Node:
+        """A file by content; its context path is its package-relative path (see ``_context_path``)."""
+        rel = _context_path(entry)
         if self.kind == "layer" and (rel == WHEELS_CONTEXT_DIR or rel.startswith(WHEELS_CONTEXT_DIR + "/")):
             raise AnalysisError(f"{self.target.label}: file '{rel}' would clash with the wheels/ directory "
                                 "jcb stages into the build context; rename it", self.where)
-        path = self.package_dir / rel
+        path = self.p.graph.loader.file_path(self.target.label.package, entry)
         digest = self.p._file_digest(path)
         self.files[rel] = ContextFile(os.fspath(path.absolute()), digest)
         return self.keep(self.p._node("source.file", {"path": rel, "digest": digest},
@@ -386,11 +386,11 @@ class _StageBuilder:
             elif op == "workdir":
                 self.add("workdir", {"path": step["path"]}, name=name)
             elif op == "copy":
-                src = _clean(step["src"])
+                src = _context_path(step["src"])
                 if src not in self.files:
                     raise AnalysisError(f"{self.target.label}: copy() source '{step['src']}' is not listed in "
                                         "files (only listed package files enter the build context)", self.where)
-                file_node = self.file_node(src)
+                file_node = self.file_node(step["src"])
                 self.add("copy", {"src": src, "dst": step["dst"]}, [file_node.digest], name=name)
             else:
                 raise AnalysisError(f"{self.target.label}: unknown build step {step!r}", self.where)
@@ -455,6 +455,15 @@ class _StageBuilder:
 def _clean(rel: str) -> str:
     """A package-relative path in one spelling: ``./a//b`` -> ``a/b``."""
     return Path(rel).as_posix()
+
+
+def _context_path(entry: str) -> str:
+    """Where a ``files`` entry lands in the build context: its package-relative path, or, for another
+    package's file (``//ml/mamba/causalconv1d:set_cuda_archs.py``), ``_pkgs/<package>/<file>``."""
+    if entry.startswith("//"):
+        label = parse_label(entry)
+        return f"_pkgs/{label.package}/{_clean(label.name)}"
+    return _clean(entry)
 
 
 def _intermediate_name(target: Target, key: str) -> str:
