@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import warnings
@@ -59,6 +60,7 @@ class RegistryCache(CacheBackend):
         self._base = f"{scheme}://{host}/v2/{self.repo}/"
         self._timeout = timeout_s
         self._down = ""  # set on the first network error: later requests fail at once, quietly
+        self._down_lock = threading.Lock()
 
     # -- action results -------------------------------------------------------------
     def get_action(self, key: str) -> ActionResult | None:
@@ -119,6 +121,11 @@ class RegistryCache(CacheBackend):
                           {"Content-Type": MANIFEST_TYPE}, ok=(201,))
         except RegistryError as e:
             self._failed(f"cannot store action {result.key}", e)
+
+    @property
+    def reachable(self) -> bool:
+        """False once a request could not reach the registry (it is not tried again)."""
+        return not self._down
 
     # -- blobs ------------------------------------------------------------------------
     def has_blob(self, digest: Digest) -> bool:
@@ -200,8 +207,10 @@ class RegistryCache(CacheBackend):
         except urllib.error.HTTPError as e:
             resp = e
         except (OSError, ValueError) as e:  # URLError, timeouts, refused connections, bad URLs
-            self._down = f"{self.location} is unreachable; going on without it"
-            raise RegistryError(f"{method} {url}: {getattr(e, 'reason', e)}; going on without it") from None
+            with self._down_lock:
+                first, self._down = not self._down, f"{self.location} is unreachable; going on without it"
+            raise RegistryError(f"{method} {url}: {getattr(e, 'reason', e)}; going on without it",
+                                repeat=not first) from None
         if resp.status not in ok:
             resp.close()
             raise RegistryError(f"{method} {url}: HTTP {resp.status}")

@@ -1,4 +1,5 @@
-"""Builds, dry runs and explanations of one or more plans on an engine with a local cache."""
+"""Builds, dry runs and explanations of one or more plans on an engine with a local cache,
+optionally in front of a remote one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from ..cache import LocalCache
+from ..cache import CacheBackend, LocalCache, RegistryCache, TieredCache
 from ..engine import Engine, EngineError
 from ..errors import BuildError
 from ..model import Platform
@@ -16,6 +17,7 @@ from ..plan import Plan, Stage
 from .events import EventLog, StageEvent, Summary
 from .explain import explain_stage
 from .progress import NullProgress, Progress, make_progress
+from .remote import RemoteImages
 from .scheduler import Scheduler, lookup_all, needed_stages
 from .stage_runner import StageRun, StageRunner
 
@@ -69,15 +71,19 @@ def merged_stages(plans: Sequence[Plan]) -> list[Stage]:
 
 
 class Executor:
-    """Runs plans for one platform on ``engine``, with results in ``cache``."""
+    """Runs plans for one platform on ``engine``, with results in ``local`` and, if given, ``remote``
+    (read-through, write-through unless it is read-only; layer images pushed and pulled too)."""
 
-    def __init__(self, engine: Engine, cache: LocalCache, platform: Platform):
+    def __init__(self, engine: Engine, local: LocalCache, platform: Platform, remote: RegistryCache | None = None):
         self.engine = engine
-        self.cache = cache
+        self.local = local
+        self.cache: CacheBackend = local if remote is None else TieredCache(local, remote, on_warning=remote.warn)
+        self.images = None if remote is None else RemoteImages(remote)
         self.platform = platform
 
     def runner(self, progress: Progress, run_tests: bool = True) -> StageRunner:
-        return StageRunner(self.engine, self.cache, self.cache.root, self.platform, progress, run_tests=run_tests)
+        return StageRunner(self.engine, self.cache, self.local.root, self.platform, progress, run_tests=run_tests,
+                           remote=self.images)
 
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
         """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""

@@ -18,7 +18,7 @@ class Progress(Protocol):
     """Receives every stage state change and log line of a build (from worker threads)."""
 
     def state(self, key: str, label: str, state: str, detail: str = "") -> None:
-        """``state``: cached, waiting, building, done, failed or skipped."""
+        """``state``: cached, pulling, pulled, waiting, building, done, failed or skipped."""
 
     def log_line(self, key: str, line: str) -> None: ...
     def close(self) -> None: ...
@@ -83,7 +83,8 @@ class _Row:
     last_line: str = ""
 
 
-_STYLE = {"building": "cyan", "waiting": "yellow", "done": "green", "failed": "bold red", "skipped": "dim"}
+_STYLE = {"building": "cyan", "pulling": "cyan", "pulled": "green", "waiting": "yellow", "done": "green",
+          "failed": "bold red", "skipped": "dim"}
 
 
 class RichProgress:
@@ -109,7 +110,7 @@ class RichProgress:
             if state == "building" and row.state != "building":
                 row.started = now
             row.state, row.detail = state, detail
-            if state in ("done", "failed", "skipped"):
+            if state in ("done", "pulled", "failed", "skipped"):
                 row.ended = now
 
     def log_line(self, key: str, line: str) -> None:

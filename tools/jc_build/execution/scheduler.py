@@ -56,8 +56,10 @@ class Scheduler:
         needed = needed_stages(stages, roots, lookups)
         for stage in stages:
             if stage.key not in needed:
-                hit = lookups[stage.key].result is not None
-                self._record_unrun(stage, "cached" if hit else "skipped", "" if hit else NOT_NEEDED)
+                found = lookups[stage.key]
+                hit = found.result is not None
+                self._record_unrun(stage, "pulled" if hit and found.remote else "cached" if hit else "skipped",
+                                   "" if hit else NOT_NEEDED)
         # A usable hit needs nothing; a stage to build waits for the needed stages below it.
         waits_on = {s.key: [] if lookups[s.key].result else [d for d in s.deps if d in needed]
                     for s in stages if s.key in needed}
@@ -112,7 +114,8 @@ class Scheduler:
 
     def _record(self, run: StageRun) -> None:
         stage = run.stage
-        detail = {"cached": "", "built": f"{run.duration_s:.1f}s", "failed": run.step or run.error}[run.outcome]
+        detail = {"cached": "", "pulled": "", "built": f"{run.duration_s:.1f}s",
+                  "failed": run.step or run.error}[run.outcome]
         self.progress.state(stage.key, str(stage.label), "done" if run.outcome == "built" else run.outcome, detail)
         self.events.record(StageEvent(
             label=str(stage.label), platform=stage.platform, key=stage.key, kind=stage.kind, outcome=run.outcome,

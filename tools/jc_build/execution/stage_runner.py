@@ -3,6 +3,7 @@
 A stage's result is written only after it succeeded (solve, wheel checks and tests), blobs
 first, inside a cache session; a failed or interrupted stage records nothing for itself.
 A per-key lock file keeps two jcb processes from building the same stage at once.
+With a remote cache, a built layer's image is pushed and a remote hit's image pulled.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from shlex import quote
 
-from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
+from ..cache import ActionResult, CacheBackend, TieredCache, sha256_bytes, sha256_file
 from ..engine import Engine, SolveFailed, SolveRequest
 from ..errors import BuildError, JcbError
 from ..model import Platform
@@ -29,6 +30,7 @@ from ..plan import Stage
 from .context import secret_files, stage_context
 from .explain import LastUsed, inputs_meta
 from .progress import Progress
+from .remote import REMOTE_IMAGE_META, RemoteImages
 from .wheels import store_wheels
 
 TESTS_META = "tests_passed"  # fingerprint of the test scripts that passed on this result's image
@@ -40,15 +42,26 @@ _CAUSE = re.compile(r"executor failed running|ERROR|error:|failed to", re.I)
 
 @dataclass(frozen=True)
 class Lookup:
-    """A usable cached result, or None and why not (``cache miss``, ``image gone``)."""
+    """A usable cached result, or None and why not (``cache miss``, ``image gone``).
+
+    ``remote``: the entry came from the remote cache; ``pull``: the layer's image must be pulled
+    from this ref before use.
+    """
 
     result: ActionResult | None
     reason: str = ""
+    remote: bool = False
+    pull: str = ""
+
+    @property
+    def outcome(self) -> str:
+        """How a hit is reported: ``pulled`` if anything came from the remote cache."""
+        return "pulled" if self.remote or self.pull else "cached"
 
 
 @dataclass(frozen=True)
 class StageRun:
-    """How one stage went. ``outcome``: cached, built or failed."""
+    """How one stage went. ``outcome``: cached, pulled, built or failed."""
 
     stage: Stage
     outcome: str
@@ -66,24 +79,39 @@ class StageRunner:
     """Runs single stages; ``state_dir`` (the cache directory) holds logs, locks and the explain index."""
 
     def __init__(self, engine: Engine, cache: CacheBackend, state_dir: Path, platform: Platform,
-                 progress: Progress, *, run_tests: bool = True):
+                 progress: Progress, *, run_tests: bool = True, remote: RemoteImages | None = None):
         self.engine = engine
         self.cache = cache
         self.platform = platform
         self.progress = progress
         self.run_tests = run_tests
+        self.remote = remote
         self.logs_dir = state_dir / "logs"
         self.locks_dir = state_dir / "locks"
         self.last_used = LastUsed(state_dir / "last")
 
     def lookup(self, stage: Stage) -> Lookup:
-        """A hit is a cached result whose image still exists (layers) or whose wheels are stored."""
-        result = self.cache.get_action(stage.key)
+        """A hit is a cached result whose image exists or can be pulled (layers), or whose wheels
+        are stored (locally, or copied from the remote cache now)."""
+        result, remote = self._get_action(stage.key)
         if result is None:
             return Lookup(None, "cache miss")
         if stage.kind == "layer" and not (result.image_id and self.engine.image_exists(result.image_id)):
-            return Lookup(None, "image gone")
-        return Lookup(result)
+            ref = result.meta.get(REMOTE_IMAGE_META, "")
+            if self.remote is None or not ref or not result.image_id:
+                return Lookup(None, "image gone")
+            return Lookup(result, remote=remote, pull=ref)
+        return Lookup(result, remote=remote)
+
+    def _get_action(self, key: str) -> tuple[ActionResult | None, bool]:
+        """The cached result, and whether it came from the remote tier."""
+        if not isinstance(self.cache, TieredCache):
+            return self.cache.get_action(key), False
+        local = self.cache.local.get_action(key)
+        if local is not None:
+            return local, False
+        result = self.cache.get_action(key)
+        return result, result is not None
 
     def log_path(self, stage: Stage) -> Path:
         return self.logs_dir / f"{stage.key}.log"
@@ -93,11 +121,11 @@ class StageRunner:
         started = time.monotonic()
         try:
             if found.result is not None:
-                run = StageRun(stage, "cached", self._reuse(stage, found.result))
+                run = self._reuse_hit(stage, found)
             else:
                 with self._key_lock(stage):
                     found = self.lookup(stage)  # another process may have built it meanwhile
-                    run = (StageRun(stage, "cached", self._reuse(stage, found.result)) if found.result
+                    run = (self._reuse_hit(stage, found) if found.result
                            else self._build(stage, done, found.reason, started))
         except JcbError as exc:
             run = StageRun(stage, "failed", error=str(exc))
@@ -106,6 +134,17 @@ class StageRunner:
         return replace(run, duration_s=time.monotonic() - started)
 
     # -- reuse ------------------------------------------------------------------------
+    def _reuse_hit(self, stage: Stage, found: Lookup) -> StageRun:
+        """Pull the hit's image if it must be, then reuse it."""
+        assert found.result is not None
+        if found.pull and self.remote is not None:
+            self.progress.state(stage.key, str(stage.label), "pulling", found.pull)
+            why = self.remote.fetch(self.engine, found.pull, found.result.image_id or "")
+            if why:
+                return StageRun(stage, "failed", error=f"cannot pull the cached image of {stage.label}: {why} "
+                                                       "(build without it: --no-remote-cache)")
+        return StageRun(stage, found.outcome, self._reuse(stage, found.result))
+
     def _reuse(self, stage: Stage, result: ActionResult) -> ActionResult:
         """Tag a cached layer's image; run its tests if these scripts have not passed on it yet."""
         if stage.kind == "layer" and stage.image_name and result.image_id:
@@ -160,6 +199,8 @@ class StageRunner:
                     if self._wants_tests(stage):
                         self._run_tests(stage, image_id)
                         meta[TESTS_META] = tests_fingerprint(stage)
+                    if self.remote is not None and (ref := self.remote.publish(self.engine, image_id, stage.key)):
+                        meta[REMOTE_IMAGE_META] = ref
             with self.cache.session():
                 result = ActionResult(key=stage.key, kind=stage.kind, image_id=image_id, outputs=outputs,
                                       log_digest=self.cache.put_file(log_path),

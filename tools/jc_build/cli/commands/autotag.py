@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ..context import Context
-from .build import add_builder, add_cache_dir
+from .build import add_builder, add_cache_dir, add_remote_cache
 
 if TYPE_CHECKING:
     from ...engine import Engine
@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how to show a build, on stderr")
     add_builder(parser)
     add_cache_dir(parser)
+    add_remote_cache(parser)
 
 
 def image_for(ctx: Context, text: str, *, registry: str = "", build: bool = True,
@@ -43,13 +44,13 @@ def image_for(ctx: Context, text: str, *, registry: str = "", build: bool = True
     from ...engine import detect_engine
     from ...errors import BuildError
     from ...execution import BuildOptions, Executor, default_jobs
-    from .build import execute, layer_label, make_plans, open_cache
+    from .build import execute, layer_label, make_plans, open_cache, open_remote_cache
     label = layer_label(ctx, text)
     engine = detect_engine(ctx.args.builder)
     cache = open_cache(ctx)
     (plan,) = make_plans(ctx, [label], engine)
     name = plan.root_stage.image_name or ""
-    executor = Executor(engine, cache, ctx.platform)
+    executor = Executor(engine, cache, ctx.platform, open_remote_cache(ctx))
     if not executor.to_build([plan], default_jobs()) and engine.image_exists(name):
         return name
     if registry and _pulled(engine, plan, f"{registry.rstrip('/')}/{name}"):

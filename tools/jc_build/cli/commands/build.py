@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..context import Context
 
 if TYPE_CHECKING:
-    from ...cache import LocalCache
+    from ...cache import LocalCache, RegistryCache
     from ...engine import Engine
     from ...execution import BuildOptions, BuildReport, Executor
     from ...loading.labels import Label
@@ -27,6 +28,7 @@ examples:
   jcb build sglang:0.4.9 --dry-run
   jcb build //... --keep-going --progress=plain --event-log=events.jsonl
   jcb build //examples/hello --push 127.0.0.1:5000/jetson/hello
+  jcb build sglang --remote-cache 127.0.0.1:5000/jetson --remote-cache-readonly
 """
 BUILDABLE = ("container_layer", "wheel")
 
@@ -39,6 +41,16 @@ def add_cache_dir(parser: argparse.ArgumentParser) -> None:
 def add_builder(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--builder", choices=("auto", "buildx", "docker"),
                         help="buildx plugin, or DOCKER_BUILDKIT=1 docker build (default: $JCB_BUILDER or auto)")
+
+
+def add_remote_cache(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--remote-cache", metavar="REGISTRY[/PATH]",
+                       help="share results and layer images through this OCI registry "
+                            "(default: $JCB_REMOTE_CACHE, else WORKSPACE.star's remote_cache)")
+    group.add_argument("--no-remote-cache", action="store_true", help="use only the local cache")
+    parser.add_argument("--remote-cache-readonly", action="store_true",
+                        help="read from the remote cache but store nothing in it (e.g. untrusted CI jobs)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="live view on a terminal (rich) or one line per change (plain; default off a tty)")
     add_builder(parser)
     add_cache_dir(parser)
+    add_remote_cache(parser)
     parser.add_argument("--output", type=Path, metavar="DIR", help="copy the built wheels of a wheel target to DIR")
     parser.add_argument("--skip-tests", action="store_true", help="do not run the layers' test scripts")
     parser.add_argument("--push", metavar="REPO", help="tag the image of the (single) layer target as REPO and push it")
@@ -94,6 +107,15 @@ def open_cache(ctx: Context) -> LocalCache:
     return LocalCache(ctx.args.cache_dir, on_warning=ctx.warn)
 
 
+def open_remote_cache(ctx: Context) -> RegistryCache | None:
+    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE or WORKSPACE.star; None if off."""
+    from ...cache import RegistryCache
+    args = ctx.args
+    location = "" if args.no_remote_cache else (
+        args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.workspace.remote_cache)
+    return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn) if location else None
+
+
 def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True) -> list[Plan]:
     from ...execution import base_digests
     from ...plan import make_plan
@@ -130,7 +152,7 @@ def run(ctx: Context) -> int:
     engine = detect_engine(args.builder)
     cache = open_cache(ctx)
     plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run)
-    executor = Executor(engine, cache, ctx.platform)
+    executor = Executor(engine, cache, ctx.platform, open_remote_cache(ctx))
     if args.dry_run:
         return _dry_run(ctx, executor, plans)
 
@@ -160,7 +182,7 @@ def execute(ctx: Context, executor: Executor, plans: list[Plan], options: BuildO
     from ...execution import failure_report
     report = executor.build(plans, options, ctx.err)
     for stage_run in report.runs.values():
-        if stage_run.outcome != "cached":
+        if stage_run.outcome not in ("cached", "pulled"):
             for note in stage_run.stage.notes:
                 ctx.warn(f"{stage_run.stage.label}: {note}")
     for failed in report.failed:

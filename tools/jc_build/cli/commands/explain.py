@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..context import Context
-from .build import add_builder, add_cache_dir, make_plans, open_cache, resolve_targets
+from .build import (add_builder, add_cache_dir, add_remote_cache, make_plans, open_cache, open_remote_cache,
+                    resolve_targets)
 
 HELP = "say which changed input makes each stage of a target rebuild"
 DESCRIPTION = """\
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help="a label, pattern or jetson-containers name")
     add_builder(parser)
     add_cache_dir(parser)
+    add_remote_cache(parser)
 
 
 def run(ctx: Context) -> int:
@@ -32,7 +34,8 @@ def run(ctx: Context) -> int:
     labels = resolve_targets(ctx, [ctx.args.target])
     engine = detect_engine(ctx.args.builder)
     plans = make_plans(ctx, labels, engine, pull_base=False)
-    explained = Executor(engine, open_cache(ctx), ctx.platform).explain(plans, default_jobs())
+    executor = Executor(engine, open_cache(ctx), ctx.platform, open_remote_cache(ctx))
+    explained = executor.explain(plans, default_jobs())
     for stage, lines in explained:
         for line in lines:
             ctx.print(f"{stage.label}: {line}")

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from ..context import Context
-from .build import add_builder, add_cache_dir
+from .build import add_builder, add_cache_dir, add_remote_cache
 
 HELP = "build if needed, then run a container of a target"
 DESCRIPTION = """\
@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how to show a build, on stderr")
     add_builder(parser)
     add_cache_dir(parser)
+    add_remote_cache(parser)
 
 
 def run(ctx: Context) -> int:
