@@ -150,3 +150,9 @@ def test_tiered_pulls_remote_results_into_an_empty_local_cache(remote: RegistryC
     assert reader.get_action(result.key) == result
     assert reader_local.get_action(result.key) == result
     assert warned == []
+
+
+def test_has_image_looks_in_the_image_repository(remote: RegistryCache, warned: list[str]) -> None:
+    assert not remote.has_image("0" * 64)
+    assert remote.image_repo.endswith("/jcb-cache-images")
+    assert warned == []

@@ -44,6 +44,18 @@ def test_second_builder_pulls_everything(cext: Workspace, remote: str) -> None:
     assert set(by_label(events).values()) == {"cached"} and sum(e.solves for e in events) == 0
 
 
+def test_layer_whose_image_tag_is_gone_is_rebuilt(cext: Workspace, remote: str) -> None:
+    cext.build("//app", f"--remote-cache={remote}")
+    _delete_manifests(f"{cext.prefix}/jcb-cache-images")
+    remove_images(cext.docker, cext.prefix)
+    other = Workspace(cext.root, cext.root.parent / "cache-b", cext.prefix, cext.docker)
+    proc, events = other.build("//app", f"--remote-cache={remote}")
+    outcomes = by_label(events)  # pydev's image may still be local under the session's warm-up tag
+    assert outcomes["//hello:wheel"] == "pulled" and outcomes["//app:app"] == "built"
+    assert "[//app:app] building: image gone" in proc.stderr
+    assert "warning" not in proc.stderr, proc.stderr
+
+
 def test_unreachable_remote_cache_builds_locally(cext: Workspace) -> None:
     proc, events = cext.build("//motd", "--remote-cache=127.0.0.1:1/nothing")
     assert by_label(events)["//motd:motd"] == "built"

@@ -25,6 +25,9 @@ from .backend import CacheBackend, MissingBlobError
 from .digest import CHUNK, Digest, sha256_bytes
 
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+IMAGE_TYPES = ", ".join((MANIFEST_TYPE, "application/vnd.oci.image.index.v1+json",
+                         "application/vnd.docker.distribution.manifest.v2+json",
+                         "application/vnd.docker.distribution.manifest.list.v2+json"))
 RESULT_TYPE = "application/vnd.jcb.action-result.v1+json"
 BLOB_TYPE = "application/octet-stream"
 KEY_ANNOTATION = "dev.jcb.action-key"
@@ -58,6 +61,7 @@ class RegistryCache(CacheBackend):
         self.repo = f"{prefix}jcb-cache"
         self.image_repo = f"{host}/{prefix}jcb-cache-images"
         self._base = f"{scheme}://{host}/v2/{self.repo}/"
+        self._images = f"{scheme}://{host}/v2/{prefix}jcb-cache-images/"
         self._timeout = timeout_s
         self._down = ""  # set on the first network error: later requests fail at once, quietly
         self._down_lock = threading.Lock()
@@ -121,6 +125,16 @@ class RegistryCache(CacheBackend):
                           {"Content-Type": MANIFEST_TYPE}, ok=(201,))
         except RegistryError as e:
             self._failed(f"cannot store action {result.key}", e)
+
+    def has_image(self, tag: str) -> bool:
+        """Whether ``<image_repo>:<tag>`` exists (a layer image pushed by a builder)."""
+        try:
+            found = self._request("HEAD", f"{self._images}manifests/{tag}", headers={"Accept": IMAGE_TYPES},
+                                  ok=(200, 404))
+        except RegistryError as e:
+            self._failed(f"cannot check image {self.image_repo}:{tag}", e)
+            return False
+        return found.status == 200
 
     @property
     def reachable(self) -> bool:

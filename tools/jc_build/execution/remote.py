@@ -30,6 +30,11 @@ class RemoteImages:
             return None
         return ref
 
+    def available(self, ref: str) -> bool:
+        """Whether ``ref`` is an image of this cache's image repository that the registry has."""
+        repo, _, tag = ref.rpartition(":")
+        return repo == self.registry.image_repo and self.registry.has_image(tag)
+
     def fetch(self, engine: Engine, ref: str, image_id: str) -> str:
         """Pull ``ref``; "" on success, else why not (the pulled image must be ``image_id``)."""
         try:

@@ -98,7 +98,7 @@ class StageRunner:
             return Lookup(None, "cache miss")
         if stage.kind == "layer" and not (result.image_id and self.engine.image_exists(result.image_id)):
             ref = result.meta.get(REMOTE_IMAGE_META, "")
-            if self.remote is None or not ref or not result.image_id:
+            if self.remote is None or not result.image_id or not self.remote.available(ref):
                 return Lookup(None, "image gone")
             return Lookup(result, remote=remote, pull=ref)
         return Lookup(result, remote=remote)
