@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from jc_build.cache import ActionResult, Digest, LocalCache, MissingBlobError, RegistryCache, TieredCache, sha256_bytes
+from jc_build.cache import (
+    ActionResult,
+    Digest,
+    LocalCache,
+    MissingBlobError,
+    RegistryCache,
+    TieredCache,
+    sha256_bytes,
+)
 from jc_build.cache.registry import MANIFEST_TYPE, tag
 
 REGISTRY = "127.0.0.1:5000"
@@ -36,12 +44,14 @@ def warned() -> list[str]:
 def remote(warned: list[str]) -> Iterator[RegistryCache]:
     """A cache under a path of its own; its action tags are deleted afterwards."""
     cache = RegistryCache(f"{REGISTRY}/jcb-test-{uuid.uuid4().hex[:8]}", on_warning=warned.append)
-    keys: list[str] = []
-    put = cache.put_action
-    cache.put_action = lambda result: (keys.append(result.key), put(result))[1]  # type: ignore[method-assign]
     yield cache
-    for key in keys:
-        cache.delete_action(key)
+    try:
+        with urllib.request.urlopen(f"http://{REGISTRY}/v2/{cache.repo}/tags/list", timeout=10) as resp:
+            tags = json.load(resp).get("tags") or []
+    except urllib.error.HTTPError:  # nothing was ever stored under this path
+        tags = []
+    for key in tags:
+        cache.delete_action(key.removeprefix("ac-"))
 
 
 def _result(cache: RegistryCache | LocalCache, name: str, wheel: bytes = b"wheel") -> ActionResult:

@@ -6,7 +6,6 @@ import argparse
 from types import SimpleNamespace
 
 import pytest
-
 from jc_build.cache import RegistryCache
 from jc_build.cli.commands.build import add_remote_cache, open_remote_cache
 

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Callable
-from http.client import HTTPResponse
+from http.client import HTTPException, HTTPResponse
 from typing import BinaryIO
 from urllib.parse import urljoin
 
@@ -34,6 +34,7 @@ KEY_ANNOTATION = "dev.jcb.action-key"
 TITLE_ANNOTATION = "org.opencontainers.image.title"
 SPOOL_BYTES = 8 << 20
 _LOOPBACK = ("127.", "localhost", "[::1]")
+_Response = HTTPResponse | urllib.error.HTTPError
 
 
 class RegistryError(Exception):
@@ -73,7 +74,7 @@ class RegistryCache(CacheBackend):
             found = self._request("GET", f"manifests/{tag(key)}", headers={"Accept": MANIFEST_TYPE}, ok=(200, 404))
             if found.status == 404:
                 return None
-            body = found.read()
+            body = _read_all(found)
             _verify_manifest(body, found.headers.get("Docker-Content-Digest"))
             manifest = json.loads(body)
             config = Digest.parse(manifest["config"]["digest"])
@@ -193,9 +194,9 @@ class RegistryCache(CacheBackend):
         spool = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
         try:
             got = _copy_hashing(found, spool)
-        except OSError as e:
+        except (OSError, HTTPException) as e:
             spool.close()
-            raise RegistryError(f"reading blob {digest}: {e}") from None
+            raise RegistryError(f"reading blob {digest}: {e!r}") from None
         if got != digest:
             spool.close()
             self.warn(f"remote cache {self.location}: blob {digest} arrived as {got}; ignoring it")
@@ -211,7 +212,7 @@ class RegistryCache(CacheBackend):
         self._request("PUT", url, data, {"Content-Type": "application/octet-stream"}, ok=(201,))
 
     def _request(self, method: str, path: str, data: bytes | None = None,
-                 headers: dict[str, str] | None = None, *, ok: tuple[int, ...]) -> HTTPResponse | urllib.error.HTTPError:
+                 headers: dict[str, str] | None = None, *, ok: tuple[int, ...]) -> _Response:
         if self._down:
             raise RegistryError(self._down, repeat=True)
         url = path if "://" in path else self._base + path
@@ -220,7 +221,7 @@ class RegistryCache(CacheBackend):
             resp = urllib.request.urlopen(req, timeout=self._timeout)
         except urllib.error.HTTPError as e:
             resp = e
-        except (OSError, ValueError) as e:  # URLError, timeouts, refused connections, bad URLs
+        except (OSError, ValueError, HTTPException) as e:  # URLError, timeouts, refused or dropped connections
             with self._down_lock:
                 first, self._down = not self._down, f"{self.location} is unreachable; going on without it"
             raise RegistryError(f"{method} {url}: {getattr(e, 'reason', e)}; going on without it",
@@ -234,6 +235,13 @@ class RegistryCache(CacheBackend):
 def tag(key: str) -> str:
     """The manifest tag of an action key."""
     return f"ac-{Digest(key).hex}"
+
+
+def _read_all(resp: _Response) -> bytes:
+    try:
+        return resp.read()
+    except (OSError, HTTPException) as e:
+        raise RegistryError(f"reading {resp.url}: {e!r}") from None
 
 
 def _verify_manifest(body: bytes, claimed: str | None) -> None:

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 
 from ..context import Context
-from .build import (add_builder, add_cache_dir, add_remote_cache, make_plans, open_cache, open_remote_cache,
-                    resolve_targets)
+from .build import (
+    add_builder,
+    add_cache_dir,
+    add_remote_cache,
+    make_plans,
+    open_cache,
+    open_remote_cache,
+    resolve_targets,
+)
 
 HELP = "say which changed input makes each stage of a target rebuild"
 DESCRIPTION = """\
