@@ -41,7 +41,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from common import JCB, REPO, machine, profile_jcb
+from common import JCB, REPO, jcb_source, machine, profile_jcb
 from gen_build_workspace import PACKAGES, TOUCHED, ensure_base_image, generate_jc, generate_jcb, touch
 
 PREFIX = "jcbbench-run"  # the jetson-containers way's images are named under it
@@ -229,7 +229,7 @@ def main() -> None:
     run_id = uuid.uuid4().hex[:8]
     removed = remove_images_built_on(base)  # leftovers of this script's earlier, interrupted runs
     results = Results()
-    notes = [f"machine: {machine()}",
+    notes = [f"machine: {machine()}", jcb_source(),
              f"docker: {subprocess.run(['docker', 'version', '--format', '{{.Client.Version}} client, {{.Server.Version}} daemon'], capture_output=True, text=True).stdout.strip()}",
              f"base image {base}; {len(PACKAGES)} packages, {sum(p.wheel for p in PACKAGES)} compiled wheels, "
              f"--work {args.work}; run {run_id}; {removed} leftover images removed"]

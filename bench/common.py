@@ -19,6 +19,28 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 JCB = [sys.executable, "-m", "jc_build.cli.main"]
 
+# $JCB_BENCH_TREE: run jcb from a frozen copy of the tree instead of the live one (other people
+# commit while a long benchmark runs), e.g.
+#   mkdir /tmp/jcb-snap && git archive HEAD tools | tar -x -C /tmp/jcb-snap && git rev-parse HEAD > /tmp/jcb-snap/COMMIT
+# Every jcb process the benchmarks start imports jc_build from $JCB_BENCH_TREE/tools then.
+BENCH_TREE = os.environ.get("JCB_BENCH_TREE")
+if BENCH_TREE:
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(BENCH_TREE) / "tools"),
+                                                              os.environ.get("PYTHONPATH")]))
+
+
+def jcb_source() -> str:
+    """Which jcb the numbers are of: the tree and its commit."""
+    if BENCH_TREE:
+        commit_file = Path(BENCH_TREE) / "COMMIT"
+        commit = commit_file.read_text().strip()[:10] if commit_file.is_file() else "unknown commit"
+        return f"jcb from {BENCH_TREE}/tools (a copy of commit {commit})"
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=10", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "tools"], capture_output=True,
+                           text=True).stdout.strip()
+    return f"jcb from {REPO}/tools at commit {commit}{' with uncommitted changes in tools/' if dirty else ''}"
+
 
 def time_command(argv: Sequence[str], runs: int = 5, cwd: Path | None = None,
                  env: dict[str, str] | None = None) -> dict[str, float]:
@@ -56,13 +78,13 @@ def machine() -> str:
 
 def report(name: str, rows: dict[str, dict[str, float]], out: Path | None = None) -> None:
     """Print a table and, with ``out``, write the raw numbers as JSON."""
-    print(f"# {name} on {machine()}")
+    print(f"# {name} on {machine()}; {jcb_source()}")
     for label, row in rows.items():
         print(f"{label:60s} median {row['median']:.3f}s  (min {row['min']:.3f}, max {row['max']:.3f}, "
               f"n={row['runs']})")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+        out.write_text(json.dumps({"machine": machine(), "jcb": jcb_source(), "rows": rows}, indent=2))
 
 
 def profile_jcb(argv: Sequence[str], phases: Sequence[tuple[str, str, str]], cwd: Path,
