@@ -15,7 +15,7 @@ Each timed process runs this file's `child` mode under jetson-containers' Python
   (it asks `uname -a` whether it runs on a Jetson, and two package configs run `uname -r`);
 * answers its network look-ups without a network: mode `refused` fails every HTTP request at once
   (connection refused) with the retry back-off sleeps skipped (its retries disabled); mode
-  `canned` answers the eight URLs its package configs ask (GitHub tags, PyPI, Home Assistant's
+  `canned` answers the nine URLs its package configs ask (GitHub tags, PyPI, Home Assistant's
   version file) at once with fixed replies, so every package config succeeds, as with a network
   of zero latency. `refused` is enough to resolve sglang; the docs page needs `canned`, because
   with failing look-ups some package configs raise, their packages go missing, and the docs
