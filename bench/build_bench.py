@@ -42,7 +42,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from common import JCB, REPO, jcb_source, machine, profile_jcb
-from gen_build_workspace import PACKAGES, TOUCHED, ensure_base_image, generate_jc, generate_jcb, touch
+from gen_build_workspace import (
+    PACKAGES,
+    TOUCHED,
+    ensure_base_image,
+    generate_jc,
+    generate_jcb,
+    touch,
+)
 
 PREFIX = "jcbbench-run"  # the jetson-containers way's images are named under it
 TARGET = "//llm/sglang:sglang"
@@ -93,7 +100,7 @@ def jcb_build(workspace: Path, cache: Path, events: Path, log: Path) -> Measure:
     start = time.perf_counter()
     with log.open("a") as out:
         proc = subprocess.run([*JCB, "build", TARGET, f"--event-log={events}", "--progress=plain"],
-                              cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT)
+                              cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     wall = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"jcb build failed (exit {proc.returncode}); see {log}")
@@ -120,11 +127,11 @@ def jc_build(tree: Path, prefix: str, base: str, log: Path) -> Measure:
             tag = jc_image(prefix, package.name)
             proc = subprocess.run(["docker", "build", "--network=host", "--tag", tag, "--file",
                                    str(directory / "Dockerfile"), "--build-arg", f"BASE_IMAGE={below}",
-                                   str(directory)], env=env, capture_output=True, text=True)
+                                   str(directory)], env=env, capture_output=True, text=True, check=False)
             out.write(proc.stdout + proc.stderr)
             if proc.returncode:
                 raise SystemExit(f"docker build of {package.name} failed; see {log}")
-            steps = re.split(r"^Step \d+/\d+ : ", proc.stdout, flags=re.M)[1:]
+            steps = re.split(r"^Step \d+/\d+ : ", proc.stdout, flags=re.MULTILINE)[1:]
             ran = [s for s in steps if s.startswith(("COPY", "RUN")) and "Using cache" not in s]
             rerun += bool(ran)
             compiles += any("pip wheel" in s.split("\n")[0] for s in ran)
@@ -144,13 +151,13 @@ def remove_images_built_on(base: str) -> int:
     ids = sorted(set(ids) - {base_info["Id"]})
     if not ids:
         return 0
-    infos = json.loads(subprocess.run(["docker", "image", "inspect", *ids], capture_output=True, text=True).stdout
+    infos = json.loads(subprocess.run(["docker", "image", "inspect", *ids], capture_output=True, text=True, check=False).stdout
                        or "[]")
     mine = [info for info in infos
             if info["RootFS"]["Layers"][:len(base_layers)] == base_layers and info["Id"] != base_info["Id"]]
     refs = [tag for info in mine for tag in info.get("RepoTags") or []]
     if mine:
-        subprocess.run(["docker", "rmi", "--force", *refs, *(info["Id"] for info in mine)], capture_output=True)
+        subprocess.run(["docker", "rmi", "--force", *refs, *(info["Id"] for info in mine)], capture_output=True, check=False)
     return len(mine)
 
 
@@ -159,7 +166,7 @@ def verify_image(image: str) -> bool:
     modules = ", ".join(p.module for p in PACKAGES if p.wheel)
     proc = subprocess.run(["docker", "run", "--rm", image, "sh", "-c",
                            f"test -s /opt/bench/sglang.sum && python3 -c 'import {modules}'"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     return proc.returncode == 0
 
 
@@ -229,10 +236,11 @@ def main() -> None:
     run_id = uuid.uuid4().hex[:8]
     removed = remove_images_built_on(base)  # leftovers of this script's earlier, interrupted runs
     results = Results()
-    notes = [f"machine: {machine()}", jcb_source(),
-             f"docker: {subprocess.run(['docker', 'version', '--format', '{{.Client.Version}} client, {{.Server.Version}} daemon'], capture_output=True, text=True).stdout.strip()}",
-             f"base image {base}; {len(PACKAGES)} packages, {sum(p.wheel for p in PACKAGES)} compiled wheels, "
-             f"--work {args.work}; run {run_id}; {removed} leftover images removed"]
+    versions = subprocess.run(["docker", "version", "--format", "{{.Client.Version}} client, {{.Server.Version}} daemon"],
+                              capture_output=True, text=True, check=False).stdout.strip()
+    notes = [f"machine: {machine()}", jcb_source(), f"docker: {versions}",
+             (f"base image {base}; {len(PACKAGES)} packages, {sum(p.wheel for p in PACKAGES)} compiled wheels, "
+              f"--work {args.work}; run {run_id}; {removed} leftover images removed")]
     print("\n".join(notes), flush=True)
     for rep in range(args.reps):
         prefix = f"{PREFIX}-{run_id}-{rep}"
@@ -243,9 +251,9 @@ def main() -> None:
         log = root / "build.log"
         print(f"repetition {rep + 1}/{args.reps} in {root} (log {log})", flush=True)
         try:
-            ways = [lambda: run_jcb(results, root, prefix, args, log),
-                    lambda: run_jc(results, root, f"{prefix}-jc", base, args, log)]
-            finals = [way() for way in (ways if rep % 2 == 0 else ways[::-1])]
+            order = ["jcb", "jc"] if rep % 2 == 0 else ["jc", "jcb"]
+            finals = [run_jcb(results, root, prefix, args, log) if way == "jcb"
+                      else run_jc(results, root, f"{prefix}-jc", base, args, log) for way in order]
             verified = {image: verify_image(image) for image in finals}
             notes.append(f"repetition {rep + 1}: final images import all compiled modules: {verified}")
             print(notes[-1], flush=True)

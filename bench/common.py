@@ -6,8 +6,8 @@ import io
 import json
 import os
 import platform
-import re
 import pstats
+import re
 import statistics
 import subprocess
 import sys
@@ -36,9 +36,9 @@ def jcb_source() -> str:
         commit = commit_file.read_text().strip()[:10] if commit_file.is_file() else "unknown commit"
         return f"jcb from {BENCH_TREE}/tools (a copy of commit {commit})"
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=10", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+                            text=True, check=False).stdout.strip()
     dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "tools"], capture_output=True,
-                           text=True).stdout.strip()
+                           text=True, check=False).stdout.strip()
     return f"jcb from {REPO}/tools at commit {commit}{' with uncommitted changes in tools/' if dirty else ''}"
 
 

@@ -223,7 +223,7 @@ def touch(root: Path, tree: str, text: str) -> None:
 def ensure_base_image(docker: str = "docker") -> str:
     """Build (once; outside any timing) the platform base image; its tag is its Dockerfile's hash."""
     tag = f"{BASE_REPO}:{hashlib.sha256(BASE_DOCKERFILE.encode()).hexdigest()[:12]}"
-    if subprocess.run([docker, "image", "inspect", tag], capture_output=True).returncode == 0:
+    if subprocess.run([docker, "image", "inspect", tag], capture_output=True, check=False).returncode == 0:
         return tag
     subprocess.run([docker, "build", "--network=host", "-t", tag, "-"], input=BASE_DOCKERFILE.encode(),
                    check=True, env={**os.environ, "DOCKER_BUILDKIT": "0"})

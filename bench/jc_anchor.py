@@ -79,7 +79,7 @@ def _patch_network(mode: str) -> None:
     import requests
     import requests.adapters
 
-    def send(self, request, *args, **kwargs):  # noqa: ANN001 - requests' adapter signature
+    def send(self, request, *args, **kwargs):
         if mode == "canned" and request.url in CANNED:
             response = requests.Response()
             response.status_code = 200
@@ -142,7 +142,7 @@ class Anchor:
         if not Path(self.python).exists():
             return f"no Python for jetson-containers at {self.python} (set JC_PYTHON)"
         probe = subprocess.run([self.python, "-c", "import yaml, packaging, requests, wget, tabulate, termcolor"],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, check=False)
         if probe.returncode:
             return f"{self.python} lacks jetson-containers' requirements: {probe.stderr.strip().splitlines()[-1]}"
         return None
@@ -152,7 +152,7 @@ class Anchor:
         if marker.is_file():
             return marker.read_text().strip()[:8]
         run = subprocess.run(["git", "-C", str(self.root), "rev-parse", "--short=8", "HEAD"], capture_output=True,
-                             text=True)
+                             text=True, check=False)
         return run.stdout.strip() or "unknown"
 
     def argv(self, mode: str, network: str, package: str) -> list[str]:
@@ -162,7 +162,7 @@ class Anchor:
         environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         environment.update(self.env)
         return subprocess.run(self.argv(mode, network, package), cwd=self.cwd, env=environment,
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
 
     def cases(self) -> list[tuple[str, list[str]]]:
         """(row name, argv) of each timed anchor."""
