@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 import threading
 import time
@@ -96,6 +98,9 @@ class FakeEngine:
 
     def image_exists(self, ref: str) -> bool:
         return ref in self.images or self.tags.get(ref) in self.images
+
+    def existing_images(self, image_ids: Sequence[str]) -> set[str]:
+        return {image_id for image_id in image_ids if image_id in self.images}
 
     def image_id(self, ref: str) -> str | None:
         return ref if ref in self.images else self.tags.get(ref)

@@ -7,7 +7,7 @@ import collections
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -89,19 +89,31 @@ class CliEngine(abc.ABC):
 
         return DockerClient(client_call=[self.cli])
 
+    def _inspect_ids(self, refs: Sequence[str]) -> list[str]:
+        """IDs of the images among ``refs`` that exist, in one ``docker image inspect`` call (the
+        CLI, not python_on_whales: a no-op build must not pay for importing it)."""
+        if not refs:
+            return []
+        proc = subprocess.run([self.cli, "image", "inspect", "--format", "{{.Id}}", *refs],
+                              capture_output=True, text=True)
+        return proc.stdout.split()
+
     def image_exists(self, ref: str) -> bool:
-        return self._docker.image.exists(ref)
+        return bool(self._inspect_ids([ref]))
+
+    def existing_images(self, image_ids: Sequence[str]) -> set[str]:
+        found = set(self._inspect_ids(list(dict.fromkeys(image_ids))))
+        return {image_id for image_id in image_ids if image_id in found}
 
     def image_id(self, ref: str) -> str | None:
-        from python_on_whales.exceptions import NoSuchImage
-
-        try:
-            return self._docker.image.inspect(ref).id
-        except NoSuchImage:
-            return None
+        ids = self._inspect_ids([ref])
+        return ids[0] if ids else None
 
     def tag(self, image_id: str, ref: str) -> None:
-        self._call(lambda: self._docker.image.tag(image_id, ref), f"tag {image_id} as {ref}")
+        # The CLI directly: tagging cached layers is on the no-op path (see _inspect_ids).
+        proc = subprocess.run([self.cli, "tag", image_id, ref], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise EngineError(f"cannot tag {image_id} as {ref}: {_last_line(proc.stderr)}")
 
     def push(self, ref: str) -> None:
         self._call(lambda: self._docker.image.push(ref, quiet=True), f"push {ref}")

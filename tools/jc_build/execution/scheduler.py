@@ -25,9 +25,12 @@ def default_jobs() -> int:
 
 
 def lookup_all(stages: Sequence[Stage], runner: StageRunner, jobs: int) -> dict[str, Lookup]:
-    """Every stage's cache lookup (image checks run concurrently)."""
+    """Every stage's cache lookup: one daemon call for the local results' images, then the
+    lookups (concurrently, for a remote cache's latency)."""
+    present = runner.present_images(stages)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return dict(zip((s.key for s in stages), pool.map(runner.lookup, stages)))
+        return dict(zip((s.key for s in stages), pool.map(lambda s: runner.lookup(s, present), stages),
+                        strict=True))
 
 
 def needed_stages(stages: Sequence[Stage], roots: Iterable[str], lookups: dict[str, Lookup]) -> set[str]:

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -90,13 +90,30 @@ class StageRunner:
         self.locks_dir = state_dir / "locks"
         self.last_used = LastUsed(state_dir / "last")
 
-    def lookup(self, stage: Stage) -> Lookup:
+    def present_images(self, stages: Sequence[Stage]) -> set[str]:
+        """The images of the layers' local results that exist in the daemon, in one call."""
+        ids = [result.image_id for stage in stages if stage.kind == "layer"
+               and (result := self._local_cache.get_action(stage.key)) is not None and result.image_id]
+        return self.engine.existing_images(ids)
+
+    @property
+    def _local_cache(self) -> CacheBackend:
+        return self.cache.local if isinstance(self.cache, TieredCache) else self.cache
+
+    def lookup(self, stage: Stage, present: Collection[str] | None = None) -> Lookup:
         """A hit is a cached result whose image exists or can be pulled (layers), or whose wheels
-        are stored (locally, or copied from the remote cache now)."""
+        are stored (locally, or copied from the remote cache now). ``present``: image IDs known to
+        exist (from ``present_images``); others are asked of the daemon."""
         result, remote = self._get_action(stage.key)
         if result is None:
             return Lookup(None, "cache miss")
-        if stage.kind == "layer" and not (result.image_id and self.engine.image_exists(result.image_id)):
+        if not result.image_id:
+            exists = False
+        elif present is not None and not remote:  # ``present`` covers the local results
+            exists = result.image_id in present
+        else:
+            exists = self.engine.image_exists(result.image_id)
+        if stage.kind == "layer" and not exists:
             ref = result.meta.get(REMOTE_IMAGE_META, "")
             if self.remote is None or not result.image_id or not self.remote.available(ref):
                 return Lookup(None, "image gone")
