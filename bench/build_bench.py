@@ -77,6 +77,8 @@ class Measure:
     compiles: int  # wheel compiles that ran
     solves: int | None = None  # jcb only
     total: int = 0  # stages or packages in the build
+    compile_s: float = 0.0  # time in wheel stages (jcb; they overlap) or wheel packages' builds
+    light_s: float = 0.0  # time in the other stages or packages
 
 
 @dataclass
@@ -88,7 +90,8 @@ class Results:
         self.rows.setdefault(name, []).append(measure)
         extra = f", {measure.solves} solves" if measure.solves is not None else ""
         print(f"  {name:34s} {measure.wall_s:7.2f}s  re-run {measure.rerun}/{measure.total}, "
-              f"compiles {measure.compiles}{extra}", flush=True)
+              f"compiles {measure.compiles}{extra}; time in wheel stages/packages {measure.compile_s:.1f}s, "
+              f"in the others {measure.light_s:.1f}s", flush=True)
 
 
 def docker_env() -> dict[str, str]:
@@ -107,7 +110,9 @@ def jcb_build(workspace: Path, cache: Path, events: Path, log: Path) -> Measure:
     records = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
     built = [r for r in records if r["outcome"] == "built"]
     return Measure(wall, len(built), sum(r["kind"] == "wheel" for r in built),
-                   sum(r.get("solves", 0) for r in records), len(records))
+                   sum(r.get("solves", 0) for r in records), len(records),
+                   sum(r["duration_s"] for r in built if r["kind"] == "wheel"),
+                   sum(r["duration_s"] for r in built if r["kind"] != "wheel"))
 
 
 def jc_image(prefix: str, name: str) -> str:
@@ -119,10 +124,12 @@ def jc_build(tree: Path, prefix: str, base: str, log: Path) -> Measure:
     """Build the chain the jetson-containers way: one legacy `docker build` per package."""
     env = {**docker_env(), "DOCKER_BUILDKIT": "0"}
     rerun = compiles = 0
+    compile_s = light_s = 0.0
     below = base
     start = time.perf_counter()
     with log.open("a") as out:
         for package in PACKAGES:
+            started = time.perf_counter()
             directory = tree / "packages" / package.path
             tag = jc_image(prefix, package.name)
             proc = subprocess.run(["docker", "build", "--network=host", "--tag", tag, "--file",
@@ -135,8 +142,12 @@ def jc_build(tree: Path, prefix: str, base: str, log: Path) -> Measure:
             ran = [s for s in steps if s.startswith(("COPY", "RUN")) and "Using cache" not in s]
             rerun += bool(ran)
             compiles += any("pip wheel" in s.split("\n")[0] for s in ran)
+            if package.wheel:
+                compile_s += time.perf_counter() - started
+            else:
+                light_s += time.perf_counter() - started
             below = tag
-    return Measure(time.perf_counter() - start, rerun, compiles, None, len(PACKAGES))
+    return Measure(time.perf_counter() - start, rerun, compiles, None, len(PACKAGES), compile_s, light_s)
 
 
 def remove_images_built_on(base: str) -> int:
@@ -199,7 +210,8 @@ def run_jc(results: Results, root: Path, prefix: str, base: str, args: argparse.
 
 
 def summarise(results: Results) -> list[str]:
-    lines = [f"{'build':42s} {'median':>8s} {'min':>8s} {'max':>8s} {'n':>3s}  re-run (median)  compiles  solves"]
+    lines = [(f"{'build':42s} {'median':>8s} {'min':>8s} {'max':>8s} {'n':>3s}  re-run (median)  compiles  solves"
+              "  in wheel/other stages (median s)")]
     medians = {}
     for name, measures in results.rows.items():
         walls = [m.wall_s for m in measures]
@@ -208,8 +220,10 @@ def summarise(results: Results) -> list[str]:
         compiles = statistics.median(m.compiles for m in measures)
         solves = ("-" if measures[0].solves is None
                   else f"{min(m.solves for m in measures)}..{max(m.solves for m in measures)}")
+        split = (f"{statistics.median(m.compile_s for m in measures):.1f} / "
+                 f"{statistics.median(m.light_s for m in measures):.1f}")
         lines.append(f"{name:42s} {medians[name]:8.2f} {min(walls):8.2f} {max(walls):8.2f} {len(walls):3d}  "
-                     f"{rerun:g}/{measures[0].total:<13d} {compiles:<9g} {solves}")
+                     f"{rerun:g}/{measures[0].total:<13d} {compiles:<9g} {solves:<7s} {split}")
     for case in ("cold", "no-op", f"after touching {TOUCHED}"):
         ours, theirs = medians.get(f"jcb {case}"), medians.get(f"jetson-containers way {case}")
         if ours and theirs:
