@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -192,7 +190,7 @@ def test_inputs_summary_names_what_makes_the_key(base_plan: Plan) -> None:
     assert demo["format"] == str(PLAN_FORMAT_VERSION)
     assert "dockerfile:Dockerfile" in demo
     torch_wheel = by_label[TORCH_WHEEL].inputs_summary()
-    assert torch_wheel[f"source://ml/torch:src"] == (
+    assert torch_wheel["source://ml/torch:src"] == (
         "https://github.com/pytorch/pytorch@v2.8.0/ba56102387ef21a3b04b357e5b183d48f0afefc7 (submodules)")
     assert torch_wheel["wheel:dist"] == "torch"
 

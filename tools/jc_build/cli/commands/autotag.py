@@ -26,16 +26,21 @@ examples:
 """
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_image_arguments(parser: argparse.ArgumentParser) -> None:
+    """What a command that finds or builds one image takes (autotag, run)."""
     parser.add_argument("target", help="a container_layer label or jetson-containers name")
     parser.add_argument("--registry", metavar="HOST[/PATH]",
                         help="where to look for a published image (default: WORKSPACE.star's registry)")
-    parser.add_argument("--no-build", action="store_true", help="fail instead of building a missing image")
     parser.add_argument("--progress", choices=("auto", "plain", "rich"), default="auto",
                         help="how to show a build, on stderr")
     add_builder(parser)
     add_cache_dir(parser)
     add_remote_cache(parser)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_image_arguments(parser)
+    parser.add_argument("--no-build", action="store_true", help="fail instead of building a missing image")
 
 
 def image_for(ctx: Context, text: str, *, registry: str = "", build: bool = True,

@@ -7,14 +7,15 @@ import os
 from pathlib import Path
 
 from ..context import Context
-from .build import add_builder, add_cache_dir, add_remote_cache
+from .autotag import add_image_arguments
 
 HELP = "build if needed, then run a container of a target"
 DESCRIPTION = """\
 Run TARGET's image (built first if it is not cached) with the defaults Jetson containers
 expect: the nvidia runtime when the daemon has it, the host network, and a data directory
 mounted at /data (default: <workspace>/data, created if missing). Arguments after `--` are
-the command (`jcb run TARGET -- CMD ARGS`); without them the image's default command runs, interactively on a terminal.
+the command (`jcb run TARGET -- CMD ARGS`); without them the image's default command runs,
+interactively on a terminal.
 
 examples:
   jcb run //examples/hello --platform=demo -- python3 -c 'import jcb_hello; print(jcb_hello.greet())'
@@ -24,17 +25,11 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", help="a container_layer label or jetson-containers name")
+    add_image_arguments(parser)
     parser.set_defaults(command_argv=[])  # filled from what follows `--`
     parser.add_argument("-v", "--volume", action="append", default=[], metavar="HOST:CONTAINER",
                         help="mount a host directory (repeatable)")
     parser.add_argument("--data", type=Path, metavar="DIR", help="host directory mounted at /data")
-    parser.add_argument("--registry", metavar="HOST[/PATH]", help="try pulling the image from here before building")
-    parser.add_argument("--progress", choices=("auto", "plain", "rich"), default="auto",
-                        help="how to show a build, on stderr")
-    add_builder(parser)
-    add_cache_dir(parser)
-    add_remote_cache(parser)
 
 
 def run(ctx: Context) -> int:
