@@ -16,7 +16,7 @@ from jc_build.cache import LocalCache
 from jc_build.engine import SolveFailed, SolveRequest, SolveResult
 from jc_build.engine.model import LogCallback
 from jc_build.execution import BuildOptions, BuildReport, Executor
-from jc_build.loading.labels import parse_label
+from jc_build.labels import parse_label
 from jc_build.loading.packages import PackageLoader
 from jc_build.loading.workspace import load_workspace
 from jc_build.plan import Plan, make_plan

@@ -1,4 +1,4 @@
-"""The interface every cache tier implements (local disk now, an OCI registry later)."""
+"""The interface every cache tier implements: the local disk (``LocalCache``) and an OCI registry (``RegistryCache``)."""
 
 from __future__ import annotations
 

@@ -7,9 +7,8 @@ from the same nodes, and what the executor must stage (context files, input whee
 No Docker call happens here.
 """
 
-from .chains import builder_chain, build_deps_of, chain_of
-from .model import (PLAN_FORMAT_VERSION, SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, ContextFile, ImageTest, Node, Plan,
-                    Stage)
+from ..loading.rules import WHEELS_CONTEXT_DIR
+from .model import PLAN_FORMAT_VERSION, SECRET_CABUNDLE, ContextFile, ImageTest, Node, Plan, Stage
 from .planner import make_plan
 
 __all__ = [
@@ -21,8 +20,5 @@ __all__ = [
     "Node",
     "Plan",
     "Stage",
-    "build_deps_of",
-    "builder_chain",
-    "chain_of",
     "make_plan",
 ]

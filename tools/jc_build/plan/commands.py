@@ -93,10 +93,6 @@ def http_fetch(url: str, sha256: str, strip_prefix: str, dest: str, tmp: str) ->
     ])
 
 
-def normalize_dist(dist: str) -> str:
-    return re.sub(r"[-_.]+", "_", dist).lower()
-
-
 def wheel_check(label: str, dist: str) -> str:
     """Fail unless the stage left a ``dist`` wheel in /opt/wheels (the executor checks its tags)."""
     name = re.sub(r"[-_.]+", "[-_.]", dist)

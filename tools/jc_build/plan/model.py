@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..loading.labels import Label
+from ..labels import Label
 from ..model import Platform
 
 # Bump when the rendering of nodes (Dockerfile text, generated commands) or their
@@ -19,7 +19,6 @@ from ..model import Platform
 PLAN_FORMAT_VERSION = 1
 
 SECRET_CABUNDLE = "cabundle"  # the host CA bundle, mounted at /run/secrets/cabundle
-WHEELS_CONTEXT_DIR = "wheels"  # where the executor stages a layer's input wheels in its context
 
 
 class ContextFile(NamedTuple):

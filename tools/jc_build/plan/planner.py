@@ -15,20 +15,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..analysis.chains import builder_chain, image_chain
 from ..analysis.graph import ConfiguredGraph, Edges
 from ..cache.digest import sha256_file
 from ..errors import AnalysisError, Location
-from ..loading.labels import Label, parse_label
+from ..labels import Label
+from ..loading.rules import WHEELS_CONTEXT_DIR, context_path
 from ..loading.workspace import Workspace, image_name
 from ..model import Platform, Target
 from . import commands
 from .canonical import node_digest
-from .chains import builder_chain, check_layer_chain
-from .model import (SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, ContextFile, ImageTest, Node, Plan, Stage)
+from .model import (SECRET_CABUNDLE, ContextFile, ImageTest, Node, Plan, Stage)
 from .render import CCACHE_DIR, render_dockerfile
 
 _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
-_DIST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
 
 
@@ -72,8 +72,7 @@ class _Planner:
         if target.kind == "wheel":
             root_stage = self.wheel_stage(self.root, forced=False)
         else:
-            chain = self.graph.chain(self.root, self.edges)
-            check_layer_chain(self.graph, chain, f"the image of {self.root}", target.location)
+            chain = image_chain(self.graph, self.root, self.edges)
             base: Stage | None = None
             for label in chain:
                 base = self.layer_stage(label, base)
@@ -132,7 +131,8 @@ class _Planner:
         if memo in self._layer_memo:
             return self._layer_memo[memo]
         target = self.graph.target(label)
-        wheels = [self.wheel_stage(w, forced=bool(target.attrs.get("builder"))) for w in self._wheels_of(label)]
+        wheels = [self.wheel_stage(self.graph.resolve_alias(w), forced=target.fields.builder)
+                  for w in self.graph.configured_deps(label, "wheels", self.edges)]
         b = _StageBuilder(self, target, "layer", base)
         b.common()
         if wheels:
@@ -144,43 +144,28 @@ class _Planner:
         self._layer_memo[memo] = stage
         return stage
 
-    def _wheels_of(self, label: Label) -> list[Label]:
-        target = self.graph.target(label)
-        n_deps, n_wheels = len(target.attrs["deps"]), len(target.attrs["wheels"])
-        wheels = [self.graph.resolve_alias(w) for w in self.edges[label][n_deps:n_deps + n_wheels]]
-        for w in wheels:
-            kind = self.graph.target(w).kind
-            if kind != "wheel":
-                raise AnalysisError(f"{label} lists {w} in wheels, but it is a {kind}, not a wheel",
-                                    target.location)
-        return wheels
-
     # -- wheels ---------------------------------------------------------------------
     def wheel_stage(self, label: Label, forced: bool) -> Stage:
         memo = (label, forced)
         if memo in self._wheel_memo:
             return self._wheel_memo[memo]
         target = self.graph.target(label)
-        attrs = target.attrs
-        dist = attrs["dist"]
-        if not _DIST.match(dist):
-            raise AnalysisError(f"{label}: dist '{dist}' is not a distribution name", target.location)
+        f = target.fields
+        dist = f.dist
         chain = builder_chain(self.graph, label, self.edges)
         base: Stage | None = None
         for layer in chain:
             base = self.layer_stage(layer, base)
-        srcs = self._sources_of(label)
-        has_steps = bool(attrs["steps"]) or bool(attrs.get("dockerfile"))
-        if not srcs and not has_steps:
-            raise AnalysisError(f"wheel {label} has no srcs and no steps: nothing to build", target.location)
-        build_args = dict(attrs["build_args"])
-        index_url = attrs.get("index_url") or ""
+        srcs = [self.graph.resolve_alias(s) for s in self.graph.configured_deps(label, "srcs", self.edges)]
+        has_steps = bool(f.steps) or bool(f.dockerfile)
+        build_args = dict(f.build_args)
+        index_url = f.index_url or ""
         if index_url:
             build_args.setdefault("JCB_FORCE_BUILD", "1" if forced else "0")
         b = _StageBuilder(self, target, "wheel", base, build_args=build_args)
         b.common()
         if index_url:
-            spec = attrs.get("index_spec") or (f"{dist}=={attrs['version']}" if attrs.get("version") else dist)
+            spec = f.index_spec or (f"{dist}=={f.version}" if f.version else dist)
             b.exec(commands.index_lookup(index_url, spec), name="index", cache=("pip",), network_tool=True)
         dests: list[str] = []
         for i, src in enumerate(srcs):
@@ -192,7 +177,7 @@ class _Planner:
             b.exec(commands.default_wheel_build(dests[0]), name="step:default", cache=("pip", "ccache"),
                    network_tool=True, guard=bool(index_url))
         b.fragment()
-        python_tag = attrs.get("python_tag") or self.platform.python_tag
+        python_tag = f.python_tag or self.platform.python_tag
         b.add("wheel.export", {"label": str(label), "dist": dist, "python_tag": python_tag, "from": "build",
                                "dir": commands.WHEELS_DIR,
                                "check": commands.wheel_check(str(label), dist)})
@@ -209,16 +194,6 @@ class _Planner:
             stages.append(base)
         return stages
 
-    def _sources_of(self, label: Label) -> list[Label]:
-        target = self.graph.target(label)
-        n = len(target.attrs["build_deps"])
-        srcs = [self.graph.resolve_alias(s) for s in self.edges[label][n:n + len(target.attrs["srcs"])]]
-        for src in srcs:
-            kind = self.graph.target(src).kind
-            if kind not in ("git_repository", "http_archive"):
-                raise AnalysisError(f"wheel {label} lists {src} in srcs, but it is a {kind}, not a "
-                                    "git_repository or http_archive", target.location)
-        return srcs
 
 
 class _StageBuilder:
@@ -230,7 +205,7 @@ class _StageBuilder:
         self.target = target
         self.kind = kind
         self.base = base
-        self.build_args = dict(target.attrs["build_args"] if build_args is None else build_args)
+        self.build_args = dict(target.fields.build_args if build_args is None else build_args)
         self.nodes: list[Node] = []
         self.head: Node | None = None
         self.secrets: set[str] = set()
@@ -267,34 +242,20 @@ class _StageBuilder:
         self.head = self.p._node("from", {"as": "build" if self.kind == "wheel" else ""},
                                  (base_digest, self.p.platform_node.digest))
         self.keep(self.head)
-        self._check_values("build_args", self.build_args)
         if self.build_args:
             self.add("args", {"build_args": self.build_args})
-        env = self.target.attrs["env"]
-        self._check_values("env", env)
+        env = self.target.fields.env
         if env:
             self.add("env", {"vars": dict(env)})
-        files = sorted(set(self.target.attrs["files"]), key=_context_path)  # their order cannot change the output
+        files = sorted(set(self.target.fields.files), key=context_path)  # their order cannot change the output
         if files:
             file_nodes = [self.file_node(f) for f in files]
             self.add("context", {"files": {n.attrs["path"]: n.attrs["digest"] for n in file_nodes}},
                      [n.digest for n in file_nodes])
 
-    def _check_values(self, what: str, values: Mapping[str, str]) -> None:
-        for k, v in values.items():
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
-                raise AnalysisError(f"{self.target.label}: {what} name '{k}' is not a valid variable name",
-                                    self.where)
-            if any(ord(c) < 32 for c in v):
-                raise AnalysisError(f"{self.target.label}: {what} value of '{k}' contains a control character "
-                                    "(newline?)", self.where)
-
     def file_node(self, entry: str) -> Node:
-        """A file by content; its context path is its package-relative path (see ``_context_path``)."""
-        rel = _context_path(entry)
-        if self.kind == "layer" and (rel == WHEELS_CONTEXT_DIR or rel.startswith(WHEELS_CONTEXT_DIR + "/")):
-            raise AnalysisError(f"{self.target.label}: file '{rel}' would clash with the wheels/ directory "
-                                "jcb stages into the build context; rename it", self.where)
+        """A file by content; its context path is its package-relative path (see ``context_path``)."""
+        rel = context_path(entry)
         path = self.p.graph.loader.file_path(self.target.label.package, entry)
         digest = self.p._file_digest(path)
         self.files[rel] = ContextFile(os.fspath(path.absolute()), digest)
@@ -334,29 +295,24 @@ class _StageBuilder:
 
     def source(self, label: Label, dest: str, tmp: str, guard: bool) -> None:
         target = self.p.graph.target(label)
-        a = target.attrs
+        a = target.fields
         if target.kind == "git_repository":
-            tag, commit = a.get("tag") or "", a.get("commit") or ""
-            if not tag and not commit:
-                raise AnalysisError(f"{label} pins neither a tag nor a commit; a build needs a fixed source",
-                                    target.location)
-            node = self.keep(self.p._node("source.git", {"remote": a["remote"], "tag": tag, "commit": commit,
-                                                         "submodules": bool(a.get("submodules"))},
+            tag, commit = a.tag or "", a.commit or ""
+            node = self.keep(self.p._node("source.git", {"remote": a.remote, "tag": tag, "commit": commit,
+                                                         "submodules": a.submodules},
                                             name=f"source:{label}"))
-            cmd = commands.git_fetch(a["remote"], tag, commit, bool(a.get("submodules")), dest)
+            cmd = commands.git_fetch(a.remote, tag, commit, a.submodules, dest)
         else:
-            sha = a["sha256"].lower()
-            if not re.fullmatch(r"[0-9a-f]{64}", sha):
-                raise AnalysisError(f"{label}: sha256 '{a['sha256']}' is not 64 hex digits", target.location)
-            node = self.keep(self.p._node("source.http", {"url": a["url"], "sha256": sha,
-                                                          "strip_prefix": a.get("strip_prefix") or ""},
+            sha = a.sha256.lower()
+            node = self.keep(self.p._node("source.http", {"url": a.url, "sha256": sha,
+                                                          "strip_prefix": a.strip_prefix or ""},
                                             name=f"source:{label}"))
-            cmd = commands.http_fetch(a["url"], sha, a.get("strip_prefix") or "", dest, tmp)
+            cmd = commands.http_fetch(a.url, sha, a.strip_prefix or "", dest, tmp)
         self.exec(cmd, name=f"fetch:{label}", network_tool=True, guard=guard, extra_inputs=[node.digest])
 
     def steps(self, *, compile: bool, guard: bool = False) -> None:
         """The target's ``steps``; in wheel stages they are compile steps (ccache, index guard)."""
-        for step in self.target.attrs["steps"]:
+        for step in self.target.fields.steps:
             self.step_no += 1
             name = f"step:{self.step_no}"
             op = step.get("op")
@@ -381,22 +337,18 @@ class _StageBuilder:
                                                step.get("extra_args") or []),
                           name=name, cache=("pip",), network_tool=True, guard=guard)
             elif op == "env":
-                self._check_values("env()", step["vars"])
                 self.add("env", {"vars": dict(step["vars"])}, name=name)
             elif op == "workdir":
                 self.add("workdir", {"path": step["path"]}, name=name)
             elif op == "copy":
-                src = _context_path(step["src"])
-                if src not in self.files:
-                    raise AnalysisError(f"{self.target.label}: copy() source '{step['src']}' is not listed in "
-                                        "files (only listed package files enter the build context)", self.where)
+                src = context_path(step["src"])
                 file_node = self.file_node(step["src"])
                 self.add("copy", {"src": src, "dst": step["dst"]}, [file_node.digest], name=name)
             else:
                 raise AnalysisError(f"{self.target.label}: unknown build step {step!r}", self.where)
 
     def fragment(self) -> None:
-        rel = self.target.attrs.get("dockerfile")
+        rel = self.target.fields.dockerfile
         if not rel:
             return
         path = self.package_dir / rel
@@ -420,7 +372,7 @@ class _StageBuilder:
         label = self.target.label
         tests: list[ImageTest] = []
         if self.kind == "layer":
-            for rel in self.target.attrs.get("tests") or []:
+            for rel in self.target.fields.tests:
                 path = self.package_dir / rel
                 tests.append(ImageTest(os.fspath(path.absolute()), self.p._file_digest(path)))
         base = ("stage", self.base.key) if self.base else ("image", self.p.platform.base_image)
@@ -450,20 +402,6 @@ class _StageBuilder:
                       f"the stage runs with network={network} (no per-RUN --network on BuildKit v0.8)"
                       for name in lost)
         return {"network": network, "notes": notes}
-
-
-def _clean(rel: str) -> str:
-    """A package-relative path in one spelling: ``./a//b`` -> ``a/b``."""
-    return Path(rel).as_posix()
-
-
-def _context_path(entry: str) -> str:
-    """Where a ``files`` entry lands in the build context: its package-relative path, or, for another
-    package's file (``//ml/mamba/causalconv1d:set_cuda_archs.py``), ``_pkgs/<package>/<file>``."""
-    if entry.startswith("//"):
-        label = parse_label(entry)
-        return f"_pkgs/{label.package}/{_clean(label.name)}"
-    return _clean(entry)
 
 
 def _intermediate_name(target: Target, key: str) -> str:

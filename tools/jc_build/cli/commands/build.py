@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ...cache import LocalCache, RegistryCache
     from ...engine import Engine
     from ...execution import BuildOptions, BuildReport, Executor
-    from ...loading.labels import Label
+    from ...labels import Label
     from ...plan import Plan
 
 HELP = "build targets (container layers and wheels) on BuildKit"
