@@ -8,7 +8,7 @@ No Docker call happens here.
 """
 
 from ..loading.rules import WHEELS_CONTEXT_DIR
-from .model import PLAN_FORMAT_VERSION, SECRET_CABUNDLE, ContextFile, ImageTest, Node, Plan, Stage
+from .model import PLAN_FORMAT_VERSION, SECRET_CABUNDLE, ContextFile, ImageTest, Input, Node, Operation, Plan, Stage
 from .planner import make_plan
 
 __all__ = [
@@ -17,7 +17,9 @@ __all__ = [
     "WHEELS_CONTEXT_DIR",
     "ContextFile",
     "ImageTest",
+    "Input",
     "Node",
+    "Operation",
     "Plan",
     "Stage",
     "make_plan",

@@ -23,10 +23,9 @@ from ..labels import Label
 from ..loading.rules import WHEELS_CONTEXT_DIR, context_path
 from ..loading.workspace import Workspace, image_name
 from ..model import Platform, Target
-from . import commands
+from . import ops, shell
 from .canonical import node_digest
-from .model import (SECRET_CABUNDLE, ContextFile, ImageTest, Node, Plan, Stage)
-from .render import CCACHE_DIR, render_dockerfile
+from .model import SECRET_CABUNDLE, ContextFile, ImageTest, Node, Operation, Plan, Stage
 
 _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
@@ -57,9 +56,9 @@ class _Planner:
         self._file_digests: dict[str, str] = {}
         self.edges: Edges = {}
         p = self.platform
-        self.platform_node = self._node("platform", {
+        self.platform_node = self._node(ops.PlatformValues({
             "l4t": p.l4t, "cuda": p.cuda, "cudnn": p.cudnn, "python": p.python, "distro": p.distro,
-            "arch": p.arch, "cuda_arch": list(p.cuda_arch), "oci_platform": p.oci_platform})
+            "arch": p.arch, "cuda_arch": list(p.cuda_arch), "oci_platform": p.oci_platform}))
 
     # -- entry ----------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -109,9 +108,10 @@ class _Planner:
             base = stage
 
     # -- nodes ----------------------------------------------------------------------
-    def _node(self, op: str, attrs: Mapping[str, Any], inputs: tuple[str, ...] | list[str] = (),
-              **extra: Any) -> Node:
-        node = Node(node_digest(op, attrs, inputs), op, dict(attrs), tuple(inputs), extra)
+    def _node(self, operation: Operation, inputs: tuple[str, ...] | list[str] = ()) -> Node:
+        attrs = operation.attrs()
+        node = Node(node_digest(operation.OP, attrs, inputs), operation.OP, attrs, tuple(inputs), operation.extra(),
+                    operation)
         self.nodes.setdefault(node.digest, node)
         return node
 
@@ -123,7 +123,7 @@ class _Planner:
 
     def _base_image_node(self) -> Node:
         ref = self.platform.base_image
-        return self._node("source.image", {"ref": ref, "digest": self.base_digests.get(ref, "")})
+        return self._node(ops.BaseImage(ref, self.base_digests.get(ref, "")))
 
     # -- layers ---------------------------------------------------------------------
     def layer_stage(self, label: Label, base: Stage | None) -> Stage:
@@ -139,7 +139,7 @@ class _Planner:
             b.wheel_install(wheels)
         b.steps(compile=False)
         b.fragment()
-        b.add("layer.result", {"label": str(label)})
+        b.add(ops.LayerResult(str(label)))
         stage = b.finish(wheel_inputs=[w.key for w in wheels])
         self._layer_memo[memo] = stage
         return stage
@@ -166,21 +166,19 @@ class _Planner:
         b.common()
         if index_url:
             spec = f.index_spec or (f"{dist}=={f.version}" if f.version else dist)
-            b.exec(commands.index_lookup(index_url, spec), name="index", cache=("pip",), network_tool=True)
+            b.exec(shell.index_lookup(index_url, spec), name="index", cache=("pip",), network_tool=True)
         dests: list[str] = []
         for i, src in enumerate(srcs):
-            dest = commands.SRC_DIR if i == 0 else f"{commands.EXTRA_SRC_DIR}/{src.name}"
+            dest = shell.SRC_DIR if i == 0 else f"{shell.EXTRA_SRC_DIR}/{src.name}"
             dests.append(dest)
             b.source(src, dest, tmp=f"/tmp/jcb-src-{i}", guard=bool(index_url))
         b.steps(compile=True, guard=bool(index_url))
         if not has_steps:
-            b.exec(commands.default_wheel_build(dests[0]), name="step:default", cache=("pip", "ccache"),
+            b.exec(shell.default_wheel_build(dests[0]), name="step:default", cache=("pip", "ccache"),
                    network_tool=True, guard=bool(index_url))
         b.fragment()
         python_tag = f.python_tag or self.platform.python_tag
-        b.add("wheel.export", {"label": str(label), "dist": dist, "python_tag": python_tag, "from": "build",
-                               "dir": commands.WHEELS_DIR,
-                               "check": commands.wheel_check(str(label), dist)})
+        b.add(ops.WheelExport(str(label), dist, python_tag, shell.WHEELS_DIR, shell.wheel_check(str(label), dist)))
         stage = b.finish(builder_chain=tuple(s.key for s in self._chain_stages(chain)), dist=dist,
                          python_tag=python_tag)
         self._wheel_memo[memo] = stage
@@ -224,10 +222,10 @@ class _StageBuilder:
             self.nodes.append(node)
         return node
 
-    def add(self, op: str, attrs: Mapping[str, Any], extra_inputs: tuple[str, ...] | list[str] = (),
-            **extra: Any) -> Node:
+    def add(self, operation: Operation, extra_inputs: tuple[str, ...] | list[str] = ()) -> Node:
+        """Append ``operation`` to the stage: its inputs are the previous node, then ``extra_inputs``."""
         assert self.head is not None
-        node = self.p._node(op, attrs, (self.head.digest, *extra_inputs), **extra)
+        node = self.p._node(operation, (self.head.digest, *extra_inputs))
         self.head = self.keep(node)
         return node
 
@@ -239,18 +237,18 @@ class _StageBuilder:
         else:
             base_digest = self.base.key
         self.keep(self.p.platform_node)
-        self.head = self.p._node("from", {"as": "build" if self.kind == "wheel" else ""},
+        self.head = self.p._node(ops.From("build" if self.kind == "wheel" else ""),
                                  (base_digest, self.p.platform_node.digest))
         self.keep(self.head)
         if self.build_args:
-            self.add("args", {"build_args": self.build_args})
+            self.add(ops.Args(self.build_args))
         env = self.target.fields.env
         if env:
-            self.add("env", {"vars": dict(env)})
+            self.add(ops.Env(dict(env)))
         files = sorted(set(self.target.fields.files), key=context_path)  # their order cannot change the output
         if files:
             file_nodes = [self.file_node(f) for f in files]
-            self.add("context", {"files": {n.attrs["path"]: n.attrs["digest"] for n in file_nodes}},
+            self.add(ops.Context({n.attrs["path"]: n.attrs["digest"] for n in file_nodes}),
                      [n.digest for n in file_nodes])
 
     def file_node(self, entry: str) -> Node:
@@ -259,20 +257,22 @@ class _StageBuilder:
         path = self.p.graph.loader.file_path(self.target.label.package, entry)
         digest = self.p._file_digest(path)
         self.files[rel] = ContextFile(os.fspath(path.absolute()), digest)
-        return self.keep(self.p._node("source.file", {"path": rel, "digest": digest},
-                                      abspath=os.fspath(path.absolute())))
+        return self.keep(self.p._node(ops.SourceFile(rel, digest, os.fspath(path.absolute()))))
 
     def exec(self, cmd: str, *, name: str, network: str = "default", secrets: list[str] | tuple[str, ...] = (),
              cache: tuple[str, ...] = (), network_tool: bool = False, guard: bool = False,
-             mounts: list[dict[str, str]] | None = None, op: str = "exec",
-             extra_inputs: tuple[str, ...] | list[str] = (), declared: bool = False, **extra: Any) -> Node:
+             mounts: tuple[dict[str, str], ...] = (), extra_inputs: tuple[str, ...] | list[str] = (),
+             declared: bool = False, wheel_labels: tuple[str, ...] | None = None) -> Node:
+        """A RUN step; a network tool gets the host CA bundle; ``wheel_labels`` makes it the wheel install."""
         ids = set(secrets)
         if network_tool and network != "none":
             ids.add(SECRET_CABUNDLE)
         self.secrets |= ids
         self.networks.append((name, network, declared))
-        attrs = {"cmd": cmd, "network": network, "secrets": sorted(ids), "guard": guard, "mounts": mounts or []}
-        return self.add(op, attrs, extra_inputs, name=name, cache=[self.cache_mount(c) for c in cache], **extra)
+        fields = dict(cmd=cmd, name=name, network=network, secrets=tuple(sorted(ids)), guard=guard, mounts=mounts,
+                      cache=tuple(self.cache_mount(c) for c in cache))
+        operation = ops.Exec(**fields) if wheel_labels is None else ops.WheelInstall(**fields, wheel_labels=wheel_labels)
+        return self.add(operation, extra_inputs)
 
     def cache_mount(self, kind: str) -> dict[str, str]:
         """BuildKit cache mounts: never part of a key; ids per distro/arch so caches do not mix."""
@@ -285,29 +285,25 @@ class _StageBuilder:
             return {"target": "/var/lib/apt/lists", "id": f"jcb-apt-lists-{p.distro}-{p.arch}",
                     "sharing": "locked"}
         if kind == "ccache":
-            return {"target": CCACHE_DIR, "id": f"jcb-ccache-{p.name}", "sharing": "shared"}
+            return {"target": ops.CCACHE_DIR, "id": f"jcb-ccache-{p.name}", "sharing": "shared"}
         raise ValueError(kind)
 
     def wheel_install(self, wheels: list[Stage]) -> None:
-        mount = {"type": "bind", "source": WHEELS_CONTEXT_DIR, "target": commands.WHEELS_MOUNT}
-        self.exec(commands.wheel_install(), name="wheels", network="none", mounts=[mount], op="wheel.install",
-                  extra_inputs=[w.key for w in wheels], wheel_labels=[f"wheel:{w.label}" for w in wheels])
+        mount = {"type": "bind", "source": WHEELS_CONTEXT_DIR, "target": shell.WHEELS_MOUNT}
+        self.exec(shell.wheel_install(), name="wheels", network="none", mounts=(mount,),
+                  extra_inputs=[w.key for w in wheels], wheel_labels=tuple(str(w.label) for w in wheels))
 
     def source(self, label: Label, dest: str, tmp: str, guard: bool) -> None:
         target = self.p.graph.target(label)
         a = target.fields
         if target.kind == "git_repository":
             tag, commit = a.tag or "", a.commit or ""
-            node = self.keep(self.p._node("source.git", {"remote": a.remote, "tag": tag, "commit": commit,
-                                                         "submodules": a.submodules},
-                                            name=f"source:{label}"))
-            cmd = commands.git_fetch(a.remote, tag, commit, a.submodules, dest)
+            node = self.keep(self.p._node(ops.GitSource(a.remote, tag, commit, a.submodules, f"source:{label}")))
+            cmd = shell.git_fetch(a.remote, tag, commit, a.submodules, dest)
         else:
             sha = a.sha256.lower()
-            node = self.keep(self.p._node("source.http", {"url": a.url, "sha256": sha,
-                                                          "strip_prefix": a.strip_prefix or ""},
-                                            name=f"source:{label}"))
-            cmd = commands.http_fetch(a.url, sha, a.strip_prefix or "", dest, tmp)
+            node = self.keep(self.p._node(ops.HttpSource(a.url, sha, a.strip_prefix or "", f"source:{label}")))
+            cmd = shell.http_fetch(a.url, sha, a.strip_prefix or "", dest, tmp)
         self.exec(cmd, name=f"fetch:{label}", network_tool=True, guard=guard, extra_inputs=[node.digest])
 
     def steps(self, *, compile: bool, guard: bool = False) -> None:
@@ -320,30 +316,30 @@ class _StageBuilder:
                 cmd = step["cmd"]
                 network = step.get("network") or "default"
                 cache = []
-                if commands.PIP_TOOLS.search(cmd):
+                if shell.PIP_TOOLS.search(cmd):
                     cache.append("pip")
-                if commands.APT_TOOLS.search(cmd):
+                if shell.APT_TOOLS.search(cmd):
                     cache += ["apt-cache", "apt-lists"]
                 if compile:
                     cache.append("ccache")
                 self.exec(cmd, name=name, network=network, secrets=list(step.get("secrets") or []),
-                          cache=tuple(cache), network_tool=bool(commands.NETWORK_TOOLS.search(cmd)), guard=guard,
+                          cache=tuple(cache), network_tool=bool(shell.NETWORK_TOOLS.search(cmd)), guard=guard,
                           declared=True)
             elif op == "apt_install":
-                self.exec(commands.apt_install(step["packages"]), name=name, cache=("apt-cache", "apt-lists"),
+                self.exec(shell.apt_install(step["packages"]), name=name, cache=("apt-cache", "apt-lists"),
                           network_tool=True, guard=guard)
             elif op == "pip_install":
-                self.exec(commands.pip_install(step["packages"], step.get("index_url") or "",
+                self.exec(shell.pip_install(step["packages"], step.get("index_url") or "",
                                                step.get("extra_args") or []),
                           name=name, cache=("pip",), network_tool=True, guard=guard)
             elif op == "env":
-                self.add("env", {"vars": dict(step["vars"])}, name=name)
+                self.add(ops.Env(dict(step["vars"]), name))
             elif op == "workdir":
-                self.add("workdir", {"path": step["path"]}, name=name)
+                self.add(ops.Workdir(step["path"], name))
             elif op == "copy":
                 src = context_path(step["src"])
                 file_node = self.file_node(step["src"])
-                self.add("copy", {"src": src, "dst": step["dst"]}, [file_node.digest], name=name)
+                self.add(ops.Copy(src, step["dst"], name), [file_node.digest])
             else:
                 raise AnalysisError(f"{self.target.label}: unknown build step {step!r}", self.where)
 
@@ -357,9 +353,8 @@ class _StageBuilder:
             raise AnalysisError(f"{self.target.label}: dockerfile '{rel}' has a FROM line; a fragment continues "
                                 "the stage jcb starts (drop the FROM)", self.where)
         digest = self.p._file_digest(path)
-        file_node = self.keep(self.p._node("source.file", {"path": Path(rel).as_posix(), "digest": digest},
-                                           abspath=os.fspath(path.absolute())))
-        self.add("fragment", {"path": Path(rel).as_posix(), "digest": digest}, [file_node.digest], text=text)
+        file_node = self.keep(self.p._node(ops.SourceFile(Path(rel).as_posix(), digest, os.fspath(path.absolute()))))
+        self.add(ops.Fragment(Path(rel).as_posix(), digest, text), [file_node.digest])
         if re.search(r"^\s*RUN\s", text, re.I | re.M):
             self.networks.append((f"dockerfile:{rel}", "default", False))  # its RUNs may need the network
 
@@ -378,7 +373,7 @@ class _StageBuilder:
         base = ("stage", self.base.key) if self.base else ("image", self.p.platform.base_image)
         stage = Stage(
             key=key, label=label, kind=self.kind, platform=self.p.platform.name,
-            oci_platform=self.p.platform.oci_platform, dockerfile=render_dockerfile(self.nodes), base=base,
+            oci_platform=self.p.platform.oci_platform, dockerfile=ops.render_dockerfile(self.nodes), base=base,
             base_digest="" if self.base else self.p.base_digests.get(self.p.platform.base_image, ""),
             context_files=dict(sorted(self.files.items())), wheel_inputs=list(wheel_inputs or []),
             build_args=dict(sorted(self.build_args.items())), secrets=tuple(sorted(self.secrets)),
