@@ -141,7 +141,7 @@ class Harness:
     def build(self, *targets: str, jobs: int = 2, keep_going: bool = False, run_tests: bool = True,
               event_log: Path | None = None) -> BuildReport:
         self.graph = load_graph(self.root)  # a fresh load, as a new jcb process would do
-        executor = Executor(self.engine, self.cache, self.graph.platform)
+        executor = Executor(self.engine, self.cache)
         options = BuildOptions(jobs=jobs, keep_going=keep_going, run_tests=run_tests, progress="plain",
                                event_log=event_log)
         with open(self.root / "progress.log", "a") as stream:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from shlex import quote
 
-from ..cache import ActionResult, CacheBackend, TieredCache, sha256_bytes, sha256_file
+from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
 from ..engine import Engine, SolveFailed, SolveRequest
 from ..errors import BuildError, JcbError
 from ..model import Platform
@@ -93,18 +93,15 @@ class StageRunner:
     def present_images(self, stages: Sequence[Stage]) -> set[str]:
         """The images of the layers' local results that exist in the daemon, in one call."""
         ids = [result.image_id for stage in stages if stage.kind == "layer"
-               and (result := self._local_cache.get_action(stage.key)) is not None and result.image_id]
+               and (result := self.cache.get_local_action(stage.key)) is not None and result.image_id]
         return self.engine.existing_images(ids)
-
-    @property
-    def _local_cache(self) -> CacheBackend:
-        return self.cache.local if isinstance(self.cache, TieredCache) else self.cache
 
     def lookup(self, stage: Stage, present: Collection[str] | None = None) -> Lookup:
         """A hit is a cached result whose image exists or can be pulled (layers), or whose wheels
         are stored (locally, or copied from the remote cache now). ``present``: image IDs known to
         exist (from ``present_images``); others are asked of the daemon."""
-        result, remote = self._get_action(stage.key)
+        result, tier = self.cache.find_action(stage.key)
+        remote = tier == "remote"
         if result is None:
             return Lookup(None, "cache miss")
         if not result.image_id:
@@ -119,16 +116,6 @@ class StageRunner:
                 return Lookup(None, "image gone")
             return Lookup(result, remote=remote, pull=ref)
         return Lookup(result, remote=remote)
-
-    def _get_action(self, key: str) -> tuple[ActionResult | None, bool]:
-        """The cached result, and whether it came from the remote tier."""
-        if not isinstance(self.cache, TieredCache):
-            return self.cache.get_action(key), False
-        local = self.cache.local.get_action(key)
-        if local is not None:
-            return local, False
-        result = self.cache.get_action(key)
-        return result, result is not None
 
     def log_path(self, stage: Stage) -> Path:
         return self.logs_dir / f"{stage.key}.log"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,24 +31,29 @@ _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
 
 
+BaseDigests = Callable[[str], str] | Mapping[str, str]
+
+
 def make_plan(graph: ConfiguredGraph, workspace: Workspace, root: Label, *,
-              base_digests: Mapping[str, str] | None = None) -> Plan:
+              base_digests: BaseDigests | None = None) -> Plan:
     """The plan that builds ``root`` (a container_layer or wheel, or an alias of one).
 
-    ``base_digests`` maps a base image reference to its digest when known; it becomes part of
-    the keys of every stage built on that image.
+    ``base_digests`` gives a base image reference's digest ("" when unknown): a resolver such as
+    ``execution.EngineBaseImages`` (asks the engine, pulling if told to) or a mapping. It becomes
+    part of the keys of every stage built on that image.
     """
-    return _Planner(graph, workspace, root, base_digests or {}).plan()
+    resolve = base_digests if callable(base_digests) else (lambda ref, known=base_digests or {}: known.get(ref, ""))
+    return _Planner(graph, workspace, root, resolve).plan()
 
 
 class _Planner:
     def __init__(self, graph: ConfiguredGraph, workspace: Workspace, root: Label,
-                 base_digests: Mapping[str, str]):
+                 base_digest: Callable[[str], str]):
         self.graph = graph
         self.workspace = workspace
         self.platform: Platform = graph.platform
         self.root = graph.resolve_alias(root)
-        self.base_digests = dict(base_digests)
+        self.base_digest = base_digest
         self.nodes: dict[str, Node] = {}
         self.stages: dict[str, Stage] = {}  # insertion order = execution order
         self._layer_memo: dict[tuple[Label, str], Stage] = {}
@@ -123,7 +128,7 @@ class _Planner:
 
     def _base_image_node(self) -> Node:
         ref = self.platform.base_image
-        return self._node(ops.BaseImage(ref, self.base_digests.get(ref, "")))
+        return self._node(ops.BaseImage(ref, self.base_digest(ref)))
 
     # -- layers ---------------------------------------------------------------------
     def layer_stage(self, label: Label, base: Stage | None) -> Stage:
@@ -374,7 +379,7 @@ class _StageBuilder:
         stage = Stage(
             key=key, label=label, kind=self.kind, platform=self.p.platform.name,
             oci_platform=self.p.platform.oci_platform, dockerfile=ops.render_dockerfile(self.nodes), base=base,
-            base_digest="" if self.base else self.p.base_digests.get(self.p.platform.base_image, ""),
+            base_digest="" if self.base else self.p.base_digest(self.p.platform.base_image),
             context_files=dict(sorted(self.files.items())), wheel_inputs=list(wheel_inputs or []),
             build_args=dict(sorted(self.build_args.items())), secrets=tuple(sorted(self.secrets)),
             image_name=_intermediate_name(self.target, key) if self.kind == "layer" else None,
