@@ -263,18 +263,32 @@ class ConfiguredGraph:
                 if include_aliases or self.target(label).kind != "alias"]
 
     def build_order(self, labels: Iterable[Label]) -> list[Label]:
-        """``labels`` in build order, restricted to ``labels``: first the image chain (jetson-containers'
-        order over layers' ``deps`` and aliases), then wheels, sources and builder-only layers, deps first."""
+        """``labels`` in build order: the image chain of each top of the set (a member no other member
+        depends on), as jetson-containers builds it, restricted to ``labels``.
+
+        A wheel's chain is its builder's layers, then the wheel. What only builder stages or wheels
+        use (sources, wheels, layers of a builder that are not in the image) is left out, so the
+        listing ends with the target and is the image's layer order.
+        """
         wanted = list(dict.fromkeys(labels))
+        reached: set[Label] = set()
+        for _ in postorder([dep for label in wanted for dep in self.edges(label)], self.edges, reached):
+            pass
         keep = set(wanted)
-        seen: set[Label] = set()
-        order: list[Label] = []
-        for follow_all in (False, True):
-            for root in wanted:
-                edges = self.closure(root)
-                follow = edges.__getitem__ if follow_all else (lambda n, e=edges: self._chain_edges(n, e))
-                order.extend(label for label in postorder([root], follow, seen) if label in keep)
-        return order
+        order: dict[Label, None] = {}
+        for top in (label for label in wanted if label not in reached):
+            order.update(dict.fromkeys(label for label in self._image_of(top) if label in keep))
+        return list(order)
+
+    def _image_of(self, root: Label) -> list[Label]:
+        """The chain that builds ``root``, aliases included: a layer's image, a wheel's builder and it."""
+        edges = self.closure(root)
+        if self.target(root).kind != "wheel":
+            return self.chain(root, edges, include_aliases=True)
+        order: dict[Label, None] = {}
+        for dep in self.configured_deps(root, "build_deps", edges):
+            order.update(dict.fromkeys(self.chain(dep, edges, include_aliases=True)))
+        return [*order, root]
 
     @staticmethod
     def _breadth_first(edges: Edges, root: Label) -> list[Label]:
