@@ -6,7 +6,7 @@ plans' platform, reusing cached results, and returns a ``BuildReport``.
 """
 
 from .base_image import EngineBaseImages
-from .build import BuildOptions, BuildReport, Executor, failure_report, merged_stages
+from .executor import BuildOptions, BuildReport, Executor, failure_report, merged_stages
 from .events import EventLog, StageEvent, Summary, read_events
 from .scheduler import Scheduler, default_jobs
 from .stage_runner import Lookup, StageRun, StageRunner, failing_step

@@ -27,7 +27,7 @@ from ..engine import Engine, SolveFailed, SolveRequest
 from ..errors import BuildError, JcbError
 from ..model import Platform
 from ..plan import Stage
-from .context import secret_files, stage_context
+from .build_context import secret_files, stage_context
 from .explain import LastUsed, inputs_meta
 from .progress import Progress
 from .remote import REMOTE_IMAGE_META, RemoteImages
@@ -175,17 +175,7 @@ class StageRunner:
                 context, out_dir = Path(tmp) / "context", Path(tmp) / "out"
                 wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
                 stage_context(stage, wheel_results, self.cache, context)
-                request = SolveRequest(
-                    context_dir=context,
-                    dockerfile=stage.dockerfile,
-                    tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
-                    build_args={**stage.build_args, "JCB_BASE": self._base_ref(stage, done)},
-                    secrets=secret_files(stage),
-                    output_dir=out_dir if stage.kind == "wheel" else None,
-                    platform=stage.oci_platform,
-                    network=None if stage.network == "default" else stage.network,
-                    log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
-                )
+                request = self._solve_request(stage, done, context, out_dir)
                 solves = 1
                 try:
                     solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
@@ -217,6 +207,20 @@ class StageRunner:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=str(exc),
                             log_path=log_path if solves else None)
         return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
+
+    def _solve_request(self, stage: Stage, done: Mapping[str, StageRun], context: Path, out_dir: Path) -> SolveRequest:
+        """What the engine solves for ``stage``: its Dockerfile and context, base, secrets, output."""
+        return SolveRequest(
+            context_dir=context,
+            dockerfile=stage.dockerfile,
+            tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
+            build_args={**stage.build_args, "JCB_BASE": self._base_ref(stage, done)},
+            secrets=secret_files(stage),
+            output_dir=out_dir if stage.kind == "wheel" else None,
+            platform=stage.oci_platform,
+            network=None if stage.network == "default" else stage.network,
+            log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
+        )
 
     def _base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
         """``JCB_BASE``: the base image reference, or the image name of the stage below (re-tagged
