@@ -26,6 +26,7 @@ from ..model import Platform, Target
 from . import ops, shell
 from .canonical import node_digest
 from .model import SECRET_CABUNDLE, ContextFile, ImageTest, Node, Operation, Plan, Stage
+from .steps import STEP_KINDS
 
 _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
@@ -312,41 +313,13 @@ class _StageBuilder:
         self.exec(cmd, name=f"fetch:{label}", network_tool=True, guard=guard, extra_inputs=[node.digest])
 
     def steps(self, *, compile: bool, guard: bool = False) -> None:
-        """The target's ``steps``; in wheel stages they are compile steps (ccache, index guard)."""
+        """The target's ``steps`` (``plan/steps.py``); in wheel stages they are compile steps (ccache, guard)."""
         for step in self.target.fields.steps:
             self.step_no += 1
-            name = f"step:{self.step_no}"
-            op = step.get("op")
-            if op == "run":
-                cmd = step["cmd"]
-                network = step.get("network") or "default"
-                cache = []
-                if shell.PIP_TOOLS.search(cmd):
-                    cache.append("pip")
-                if shell.APT_TOOLS.search(cmd):
-                    cache += ["apt-cache", "apt-lists"]
-                if compile:
-                    cache.append("ccache")
-                self.exec(cmd, name=name, network=network, secrets=list(step.get("secrets") or []),
-                          cache=tuple(cache), network_tool=bool(shell.NETWORK_TOOLS.search(cmd)), guard=guard,
-                          declared=True)
-            elif op == "apt_install":
-                self.exec(shell.apt_install(step["packages"]), name=name, cache=("apt-cache", "apt-lists"),
-                          network_tool=True, guard=guard)
-            elif op == "pip_install":
-                self.exec(shell.pip_install(step["packages"], step.get("index_url") or "",
-                                               step.get("extra_args") or []),
-                          name=name, cache=("pip",), network_tool=True, guard=guard)
-            elif op == "env":
-                self.add(ops.Env(dict(step["vars"]), name))
-            elif op == "workdir":
-                self.add(ops.Workdir(step["path"], name))
-            elif op == "copy":
-                src = context_path(step["src"])
-                file_node = self.file_node(step["src"])
-                self.add(ops.Copy(src, step["dst"], name), [file_node.digest])
-            else:
+            kind = STEP_KINDS.get(step.get("op"))
+            if kind is None:
                 raise AnalysisError(f"{self.target.label}: unknown build step {step!r}", self.where)
+            kind(self, step, f"step:{self.step_no}", compile, guard)
 
     def fragment(self) -> None:
         rel = self.target.fields.dockerfile
