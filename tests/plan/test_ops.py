@@ -75,3 +75,12 @@ def test_extra_is_never_part_of_the_digest() -> None:
     a = node(ops.Exec("make", "step:1", cache=({"target": "/c", "id": "x", "sharing": "shared"},)))
     b = node(ops.Exec("make", "step:9"))
     assert a.digest == b.digest and a.extra != b.extra
+
+
+def test_every_step_helper_has_a_step_kind() -> None:
+    from jc_build.loading.builtins import STEP_HELPERS
+    from jc_build.plan.steps import STEP_KINDS
+    assert set(STEP_KINDS) == set(STEP_HELPERS)
+    assert all(STEP_HELPERS[name](*args)["op"] == name for name, args in {
+        "run": ("true",), "copy": ("a", "/a"), "env": (), "workdir": ("/w",), "apt_install": (["x"],),
+        "pip_install": (["x"],)}.items())

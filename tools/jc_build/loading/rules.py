@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..labels import parse_label
+from .builtins import STEP_HELPERS
 from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, IMAGES, LABEL, LABEL_LIST, SHA256, STEPS, STRING,
                      STRING_DICT, STRING_LIST, Attr, RuleSchema)
 
@@ -24,9 +25,12 @@ def context_path(entry: str) -> str:
     return Path(entry).as_posix()
 
 
-def _copy_problem(fields: Any) -> str | None:
+def _steps_problem(fields: Any) -> str | None:
+    """An unknown step (a dict written by hand), or a ``copy()`` of a file not listed in ``files``."""
     listed = {context_path(f) for f in fields.files}
     for step in fields.steps:
+        if step["op"] not in STEP_HELPERS:
+            return f"unknown build step {step!r}; use {', '.join(f'{name}()' for name in STEP_HELPERS)}"
         if step["op"] == "copy" and context_path(step["src"]) not in listed:
             return (f"copy() source '{step['src']}' is not listed in files (only listed package files enter "
                     "the build context)")
@@ -39,13 +43,13 @@ def _layer_problem(fields: Any) -> str | None:
         if rel == WHEELS_CONTEXT_DIR or rel.startswith(WHEELS_CONTEXT_DIR + "/"):
             return (f"file '{rel}' would clash with the {WHEELS_CONTEXT_DIR}/ directory jcb stages into the "
                     "build context; rename it")
-    return _copy_problem(fields)
+    return _steps_problem(fields)
 
 
 def _wheel_problem(fields: Any) -> str | None:
     if not fields.srcs and not fields.steps and not fields.dockerfile:
         return "wheel has no srcs and no steps: nothing to build"
-    return _copy_problem(fields)
+    return _steps_problem(fields)
 
 
 def _git_problem(fields: Any) -> str | None:
