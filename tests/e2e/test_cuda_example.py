@@ -39,8 +39,9 @@ def test_cuda_example_compiles_for_the_platform(docker_cli: str, tmp_path: Path,
     jcb(cache, "build", "//examples/cuda:wheel", f"--platform={platform}", f"--output={out}")
     (wheel,) = out.glob("*.whl")
     assert wheel.name == f"jcb_cuda-1.0.0-py3-none-linux_{machine}.whl"
-    with zipfile.ZipFile(wheel) as whl:
-        lib = whl.read("jcb_cuda/libjcb_cuda.so")
+    with zipfile.ZipFile(wheel) as whl:  # at the root or under jcb_cuda-1.0.0.data/purelib/
+        (member,) = [n for n in whl.namelist() if n.endswith("jcb_cuda/libjcb_cuda.so")]
+        lib = whl.read(member)
     assert lib[:4] == b"\x7fELF" and int.from_bytes(lib[18:20], "little") == ELF_MACHINES[machine]
     (tmp_path / "libjcb_cuda.so").write_bytes(lib)
     listing = subprocess.run([docker_cli, "run", "--rm", "--network=none", "-v", f"{tmp_path}:/w", image,
