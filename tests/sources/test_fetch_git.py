@@ -145,3 +145,13 @@ def test_submodule_url_resolution() -> None:
     assert resolve_url("https://h/a/b.git/", "./sub") == "https://h/a/b.git/sub"
     assert resolve_url("https://h/a/b", "../../x/y") == "https://h/x/y"
     assert resolve_url("https://h/a/b", "git://elsewhere/z") == "git://elsewhere/z"
+
+
+def test_resolve_tag_for_a_tag_only_source(tmp_path: Path, git_base: Path, git_daemon: GitDaemon) -> None:
+    c1, _ = _repo(tmp_path, git_base)
+    rec = _mirrored(tmp_path, git_daemon)
+    assert rec.fetcher.resolve_tag("//pkg:lib", UPSTREAM + "lib.git", "v1") == c1
+    with pytest.raises(SourceError) as err:
+        rec.fetcher.resolve_tag("//pkg:lib", UPSTREAM + "lib.git", "v2")
+    assert str(err.value) == (f"//pkg:lib: git_repository {UPSTREAM}lib.git: tag 'v2' does not exist "
+                              f"(at {git_daemon.url}lib.git)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import shutil
 import tarfile
 import zipfile
@@ -37,7 +38,7 @@ def _extract_all(archive: Path, dest: Path) -> int:
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(dest)
-            return max((_zip_time(i) for i in zf.infolist()), default=0)
+            return max((zip_entry_time(i) for i in zf.infolist()), default=0)
     try:
         with tarfile.open(archive, mode="r:*") as tar:
             members = tar.getmembers()
@@ -47,7 +48,6 @@ def _extract_all(archive: Path, dest: Path) -> int:
         raise ArchiveError(f"not a readable tar or zip archive: {exc}") from None
 
 
-def _zip_time(info: zipfile.ZipInfo) -> int:
-    import calendar
-
+def zip_entry_time(info: zipfile.ZipInfo) -> int:
+    """A zip entry's timestamp as seconds since the epoch (zip times carry no zone: read as UTC)."""
     return calendar.timegm((*info.date_time, 0, 0, 0))

@@ -103,6 +103,15 @@ class SourceFetcher:
         self._on_event(FetchEvent("fetched", owner, source, fetched.url))
         return fetched
 
+    def resolve_tag(self, owner: str, remote: str, tag: str) -> str:
+        """The commit ``tag`` names on ``remote`` (through the mirrors): what ``jcb lock`` pins a tag-only source to."""
+        seen: list[str | None] = []
+        url = self._first(owner, f"git_repository {remote} (tag {tag})", remote,
+                          lambda u: seen.append(git.tag_commit(u, tag)))
+        if seen[-1] is None:
+            raise SourceError(f"{owner}: git_repository {remote}: tag '{tag}' does not exist (at {url})")
+        return seen[-1]
+
     def unpack(self, fetched: Fetched, dest: Path) -> None:
         """Write the source's tree into ``dest``."""
         blob = self._cache.open_blob(fetched.tree)
@@ -150,8 +159,11 @@ class SourceFetcher:
             raise SourceError(f"{owner}: {source.describe()}: {exc}") from None
         return self._record(source, self._pack(checkout, scratch, epoch), epoch, url, (), started)
 
-    def _first(self, owner: str, source: Source, origin: str, attempt: Callable[[str], None]) -> str:
-        """Run ``attempt`` on each mirror candidate of ``origin`` until one succeeds; return that URL."""
+    def _first(self, owner: str, source: Source | str, origin: str, attempt: Callable[[str], None]) -> str:
+        """Run ``attempt`` on each mirror candidate of ``origin`` until one succeeds; return that URL.
+
+        ``source`` is the declaration (or its description) that errors name.
+        """
         problems = []
         for url in self._mirrors.candidates(origin):
             try:
@@ -159,7 +171,8 @@ class SourceFetcher:
                 return url
             except (git.GitError, DownloadError, _Mismatch) as exc:
                 problems.append(f"{exc} (from {url})")
-        what = source.describe() + (f", submodule {origin}" if origin != source.origin else "")
+        what = source if isinstance(source, str) else (
+            source.describe() + (f", submodule {origin}" if origin != source.origin else ""))
         raise SourceError(f"{owner}: {what}: " + "; ".join(problems))
 
     def _check_tag(self, owner: str, source: GitSource) -> None:
