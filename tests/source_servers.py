@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from jc_build.cache import LocalCache
-from jc_build.sources import FetchEvent, MirrorMap, SourceFetcher
+from jc_build.sources.fetcher import FetchEvent, SourceFetcher
+from jc_build.sources.mirrors import MirrorMap
 
 _GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "jcb test",
             "GIT_AUTHOR_EMAIL": "test@jcb.invalid", "GIT_COMMITTER_NAME": "jcb test",

@@ -8,7 +8,8 @@ import pytest
 from source_servers import GitDaemon, Recorder, git, make_repo, publish
 
 from jc_build.errors import SourceError
-from jc_build.sources import GitSource, MirrorMap
+from jc_build.sources.mirrors import MirrorMap
+from jc_build.sources.spec import GitSource
 
 UPSTREAM = "https://git.upstream.invalid/team/"  # unreachable: only the mirror map makes it fetchable
 

@@ -8,7 +8,8 @@ import pytest
 from source_servers import HttpServer, Recorder, make_tarball
 
 from jc_build.errors import SourceError
-from jc_build.sources import ArchiveSource, MirrorMap
+from jc_build.sources.mirrors import MirrorMap
+from jc_build.sources.spec import ArchiveSource
 
 UPSTREAM = "https://downloads.upstream.invalid/"
 FILES = {"zlib-1.3/zlib.h": "#define ZLIB 1\n", "zlib-1.3/configure.sh": "#!/bin/sh\n", "zlib-1.3/doc/a.txt": "a\n"}

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from jc_build.cache.digest import sha256_bytes
-from jc_build.sources import ArchiveSource, GitSource, MirrorMap, source_key
+from jc_build.sources.mirrors import MirrorMap
+from jc_build.sources.spec import ArchiveSource, GitSource, source_key
 from jc_build.sources.tree import pack
 
 C = "a" * 40

@@ -1,8 +1,5 @@
-"""Sources fetched by jcb on the host: git commits and checksummed archives, verified and kept in the CAS."""
+"""Sources fetched by jcb on the host: git commits and checksummed archives, verified and kept in the CAS.
 
-from .fetcher import FetchEvent, Fetched, SourceFetcher
-from .mirrors import MirrorMap
-from .spec import ArchiveSource, GitSource, Source, source_key
-
-__all__ = ["ArchiveSource", "FetchEvent", "Fetched", "GitSource", "MirrorMap", "Source", "SourceFetcher",
-           "source_key"]
+``spec`` (what targets declare; import-light, the planner uses it), ``fetcher`` (fetch, verify,
+store), ``mirrors`` (URL rewrites), ``git``/``http``/``archive``/``tree`` (the mechanics).
+"""

@@ -87,10 +87,42 @@ class ArchiveSource:
         return f"http_archive {self.url} (sha256 {self.sha256})"
 
 
+@dataclass(frozen=True)
+class GitTag:
+    """A git_repository pinned by tag only, with no commit in the BUILD file or jcb.lock: floating.
+
+    Its identity holds the remote and the tag (nothing better is known before fetching); the
+    executor resolves the tag to a commit and fetches that. ``jcb lock`` turns it into a GitSource.
+    """
+
+    remote: str
+    tag: str
+    submodules: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "git"
+
+    @property
+    def origin(self) -> str:
+        return self.remote
+
+    def identity(self) -> dict[str, object]:
+        return {"kind": "git-tag", "remote": self.remote, "tag": self.tag, "submodules": self.submodules}
+
+    def describe(self) -> str:
+        return f"git_repository {self.remote} (tag {self.tag}, no commit pinned)"
+
+    def at(self, commit: str) -> GitSource:
+        """The pinned source this tag resolved to."""
+        return GitSource(self.remote, commit, self.tag, self.submodules)
+
+
 Source = GitSource | ArchiveSource
+Declared = GitSource | ArchiveSource | GitTag  # what a target declares, pinned or not
 
 
-def source_key(source: Source) -> Digest:
+def source_key(source: Declared) -> Digest:
     """The digest of a source's identity: its cache key and its input to action keys."""
     ident = {**source.identity(), "v": IDENTITY_VERSION}
     return sha256_bytes(json.dumps(ident, sort_keys=True, separators=(",", ":")).encode())
