@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..labels import parse_label
-from ..pins import floating_requirements
+from ..pins import command_requirements, floating_requirements
 from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, IMAGES, LABEL, LABEL_LIST, SHA256, STEPS, STRING,
                      STRING_DICT, STRING_LIST, Attr, RuleSchema)
 
@@ -51,10 +51,14 @@ def _floating_problem(fields: Any) -> str | None:
         return None
     for step in fields.steps:
         if step["op"] == "pip_install":
-            loose = floating_requirements(step["packages"])
-            if loose:
-                return (f"pip_install() of {', '.join(repr(r) for r in loose)} does not pin an exact version "
-                        "(name==version); pin it, or say why it may float: allow_floating = \"reason\"")
+            loose, what = floating_requirements(step["packages"]), "pip_install()"
+        elif step["op"] == "run":
+            loose, what = floating_requirements(command_requirements(step["cmd"])), "run()'s pip install"
+        else:
+            continue
+        if loose:
+            return (f"{what} of {', '.join(repr(r) for r in loose)} does not pin an exact version "
+                    "(name==version); pin it, or say why it may float: allow_floating = \"reason\"")
     return None
 
 
