@@ -46,7 +46,8 @@ def _run(b: StepBuilder, step: Mapping[str, Any], name: str, compile: bool, guar
     cache = (["pip"] if shell.PIP_TOOLS.search(cmd) else []) + (
         ["apt-cache", "apt-lists"] if shell.APT_TOOLS.search(cmd) else []) + (["ccache"] if compile else [])
     b.exec(cmd, name=name, network=step.get("network") or "none", secrets=list(step.get("secrets") or []),
-           cache=tuple(cache), network_tool=bool(shell.NETWORK_TOOLS.search(cmd)), guard=guard, declared=True)
+           cache=tuple(cache), network_tool=bool(shell.NETWORK_TOOLS.search(cmd)), guard=guard,
+           declared=bool(step.get("network")))
 
 
 def _apt_install(b: StepBuilder, step: Mapping[str, Any], name: str, compile: bool, guard: bool) -> None:
