@@ -17,7 +17,7 @@ from typing import Any
 
 from .cache.digest import Digest
 from .errors import JcbError
-from .sources.spec import ArchiveSource, GitSource, Source, source_key
+from .sources.spec import ArchiveSource, Declared, GitSource, GitTag, source_key
 
 LOCK_FILE = "jcb.lock"
 FORMAT = 1
@@ -29,15 +29,20 @@ class LockError(JcbError):
 
 @dataclass(frozen=True)
 class LockedSource:
-    """A source as locked: its declaration and the tree digest it was verified to fetch to."""
+    """A source as locked: its declaration and the tree digest it was verified to fetch to.
 
-    source: Source
+    Only an unverified entry may lack a commit (a tag that could not be resolved).
+    """
+
+    source: Declared
     tree: Digest | None = None
     unverified: str = ""  # why there is no tree digest
 
     def __post_init__(self) -> None:
         if (self.tree is None) == (not self.unverified):
             raise ValueError("a locked source has either a tree digest or the reason it is unverified")
+        if isinstance(self.source, GitTag) and self.tree is not None:
+            raise ValueError("a verified git source has a commit")
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,16 @@ class Lock:
         """This lock with ``other``'s entries added or replacing the same keys."""
         return Lock({**self.sources, **other.sources}, {**self.images, **other.images}, {**self.pip, **other.pip})
 
-    def check_source(self, name: str, declared: Source, tree: Digest | None) -> None:
+    def check_source(self, name: str, declared: Declared, tree: Digest | None) -> None:
         """Raise LockError if ``name`` is locked to another declaration or another tree digest.
 
-        A source the lock does not name, or names as unverified, is not a mismatch.
+        A source the lock does not name, or names without a digest (unverified), is not a mismatch.
         """
         entry = self.sources.get(name)
         if entry is None:
             return
+        if isinstance(entry.source, GitTag) or isinstance(declared, GitTag):
+            return  # no commit on one side: nothing to compare
         if source_key(entry.source) != source_key(declared):
             raise LockError(f"{name}: {declared.describe()} is declared, but {LOCK_FILE} locks "
                             f"{entry.source.describe()}; run 'jcb lock --update {name}' to accept the change")
@@ -128,8 +135,9 @@ class Lock:
 
 def _source_json(entry: LockedSource) -> dict[str, Any]:
     src = entry.source
-    if isinstance(src, GitSource):
-        data: dict[str, Any] = {"kind": "git", "remote": src.remote, "commit": src.commit}
+    if isinstance(src, (GitSource, GitTag)):
+        data: dict[str, Any] = {"kind": "git", "remote": src.remote}
+        data.update({"commit": src.commit} if isinstance(src, GitSource) else {})
         data.update({"tag": src.tag} if src.tag else {})
         data.update({"submodules": True} if src.submodules else {})
     else:
@@ -147,8 +155,10 @@ def _source_entry(data: dict[str, Any]) -> LockedSource:
     assert fields is not None
     extra = set(data) - fields - {"tree", "unverified"}
     _expect(not extra, f"unknown field(s) {', '.join(sorted(extra))}")
-    src: Source
-    if kind == "git":
+    src: Declared
+    if kind == "git" and "commit" not in data:
+        src = GitTag(_str(data, "remote"), _str(data, "tag"), data.get("submodules") is True)
+    elif kind == "git":
         src = GitSource(_str(data, "remote"), _str(data, "commit"), data.get("tag"), data.get("submodules") is True)
     else:
         src = ArchiveSource(_str(data, "url"), _str(data, "sha256"), data.get("strip_prefix", ""))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..execution import BuildOptions, BuildReport, Executor
     from ..labels import Label
     from ..plan import Plan
+    from ..plan.model import StageSource
 
 BUILDABLE = ("container_layer", "wheel")
 
@@ -175,3 +176,16 @@ def _pulled(engine: Engine, plan: Plan, ref: str) -> bool:
     if image_id:
         engine.tag(image_id, plan.root_stage.image_name or "")
     return bool(image_id)
+
+
+def stage_sources(ctx: Context, labels: list[Label]) -> list[StageSource]:
+    """Every source the plans of ``labels`` fetch (their deps' too), each label once, plan order;
+    no engine is asked (the keys do not matter here)."""
+    from ..plan import make_plan
+    commits = locked_commits(read_lock(ctx))
+    found: dict[str, StageSource] = {}
+    for label in labels:
+        for stage in make_plan(ctx.graph, ctx.workspace, label, locked_commits=commits).stages:
+            for src in stage.sources:
+                found.setdefault(src.label, src)
+    return list(found.values())

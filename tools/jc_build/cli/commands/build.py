@@ -27,6 +27,7 @@ examples:
   jcb build sglang:0.4.9 --dry-run
   jcb build //... --keep-going --progress=plain --event-log=events.jsonl
   jcb build //examples/hello --push 127.0.0.1:5000/jetson/hello
+  jcb build //attention/flash-attention:wheel --hermetic
   jcb build sglang --remote-cache 127.0.0.1:5000/jetson --remote-cache-readonly
 """
 
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", "--keep-going", action="store_true",
                         help="after a failure, still build every stage that does not depend on it")
     parser.add_argument("--dry-run", action="store_true", help="list what would be built and why; build nothing")
+    parser.add_argument("--hermetic", action="store_true",
+                        help="compile wheels from their pinned sources (no index lookup) and refuse to build a "
+                             "stage that needs the network or has a source pinned by tag only")
     parser.add_argument("--event-log", type=Path, metavar="FILE", help="write one JSON line per stage to FILE")
     add_progress(parser, "live view on a terminal (rich) or one line per change (plain; default off a tty)")
     add_engine_and_caches(parser)
@@ -68,8 +72,10 @@ def run(ctx: Context) -> int:
     if args.push and (len(labels) != 1 or kinds != {"container_layer"}):
         raise UsageError("--push takes exactly one container_layer target")
     engine = detect_engine(ctx)
-    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run)
+    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run, hermetic=args.hermetic)
     executor = make_executor(ctx, engine)
+    if args.hermetic:
+        _refuse_network(executor, plans, args.jobs)
     if args.dry_run:
         return _dry_run(ctx, executor, plans)
 
@@ -90,6 +96,20 @@ def run(ctx: Context) -> int:
                 for path in fetch_wheels(result.outputs, executor.local, args.output):
                     ctx.print(f"  -> {path}")
     return 0
+
+
+def _refuse_network(executor: Executor, plans: list[Plan], jobs: int) -> None:
+    """BuildError listing the stages to build that need the network or float (cached ones are fine)."""
+    from ...errors import BuildError
+    bad = []
+    for stage, _ in executor.to_build(plans, jobs):
+        why = [f"network={stage.network} for {', '.join(stage.network_steps) or 'its steps'}"] \
+            if stage.network != "none" else []
+        why += [f"source {s.label} is pinned by tag only (run `jcb lock`)" for s in stage.sources if s.floating]
+        if why:
+            bad.append(f"  {stage.label} ({stage.kind}, key {stage.short_key}): {'; '.join(why)}")
+    if bad:
+        raise BuildError(f"--hermetic: {len(bad)} stage(s) to build are not hermetic:\n" + "\n".join(bad))
 
 
 def _dry_run(ctx: Context, executor: Executor, plans: list[Plan]) -> int:
