@@ -141,3 +141,17 @@ def test_a_step_without_network_cannot_reach_the_loopback_server(cext: Workspace
     proc, events = cext.build("//reach:offline", check=False)
     assert proc.returncode == 1 and by_label(events)["//reach:offline"] == "failed"
     assert "Connection refused" in proc.stderr and "open-42" not in proc.stderr
+
+
+def test_check_reports_the_wheel_reproducible_and_names_what_differs_in_a_layer(cext: Workspace,
+                                                                               upstream: Upstream) -> None:
+    _write(cext, upstream)
+    proc = cext.jcb("build", "//src:wheel", "--check", "--progress=plain")
+    assert "check: //src:wheel (wheel): reproducible" in proc.stdout.splitlines()
+    assert "jcb: 1 of 1 stages reproducible" in proc.stdout
+    proc = cext.jcb("build", "//src:app", "--check", "--progress=plain", check=False)
+    (line,) = [line for line in proc.stdout.splitlines() if line.startswith("check: //src:app (layer): ")]
+    verdict = line.removeprefix("check: //src:app (layer): ")
+    # pip leaves files with install times in the layer: the verdict matches or names the file
+    assert verdict == "reproducible" or (verdict.startswith("differs: ") and ": " in verdict[len("differs: "):])
+    assert proc.returncode == (0 if verdict == "reproducible" else 1)

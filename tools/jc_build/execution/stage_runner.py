@@ -23,15 +23,16 @@ from pathlib import Path
 from shlex import quote
 
 from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
-from ..engine import Engine, SolveFailed, SolveRequest
+from ..engine import Engine, SolveFailed, SolveRequest, SolveResult
 from ..errors import BuildError, JcbError
 from ..model import Platform
 from ..plan import Stage
 from .build_context import secret_files, stage_context
-from .source_staging import SourceStager
 from .explain import LastUsed, inputs_meta
+from .normalize import normalize_wheel
 from .progress import Progress
 from .remote import REMOTE_IMAGE_META, RemoteImages
+from .source_staging import SourceStager
 from .wheels import store_wheels
 
 TESTS_META = "tests_passed"  # fingerprint of the test scripts that passed on this result's image
@@ -212,6 +213,19 @@ class StageRunner:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=str(exc),
                             log_path=log_path if solves else None)
         return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
+
+    def rebuild(self, stage: Stage, done: Mapping[str, StageRun], scratch: Path) -> tuple[SolveResult, int | None]:
+        """Solve ``stage`` again without BuildKit's cache, recording nothing: its image, or its wheels
+        under ``scratch/out`` (normalised as a build normalises them); and the sources' epoch."""
+        context, out_dir = scratch / "context", scratch / "out"
+        stage_context(stage, {k: _result_of(done, k, stage) for k in stage.wheel_inputs}, self.cache, context)
+        epoch = self._stage_sources(stage, context)
+        request = replace(self._solve_request(stage, done, context, out_dir, epoch), tags=(), no_cache=True,
+                          log_path=scratch / "check.log")
+        solved = self.engine.solve(request)
+        for wheel in sorted(out_dir.rglob("*.whl")) if epoch is not None else []:
+            normalize_wheel(wheel, epoch)
+        return solved, epoch
 
     def _stage_sources(self, stage: Stage, context: Path) -> int | None:
         """Fetched sources into the context; the epoch of the first (None without sources)."""

@@ -13,6 +13,7 @@ from ..services import detect_engine, execute, make_executor, make_plans, resolv
 if TYPE_CHECKING:
     from ...engine import Engine
     from ...execution import Executor
+    from ...execution.stage_runner import StageRun
     from ...plan import Plan
 
 HELP = "build targets (container layers and wheels) on BuildKit"
@@ -40,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", "--keep-going", action="store_true",
                         help="after a failure, still build every stage that does not depend on it")
     parser.add_argument("--dry-run", action="store_true", help="list what would be built and why; build nothing")
+    parser.add_argument("--check", action="store_true",
+                        help="after the build, rebuild each target's stage without the cache and report whether "
+                             "its output equals the cached one, or the first file that differs")
     parser.add_argument("--hermetic", action="store_true",
                         help="compile wheels from their pinned sources (no index lookup) and refuse to build a "
                              "stage that needs the network or has a source pinned by tag only")
@@ -82,6 +86,8 @@ def run(ctx: Context) -> int:
     options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, run_tests=not args.skip_tests,
                            progress=args.progress, event_log=args.event_log)
     report = execute(ctx, executor, plans, options)
+    if args.check:
+        return _check(ctx, executor, plans, report.runs)
     for plan in plans:
         result = report.runs[plan.root_key].result
         assert result is not None
@@ -96,6 +102,16 @@ def run(ctx: Context) -> int:
                 for path in fetch_wheels(result.outputs, executor.local, args.output):
                     ctx.print(f"  -> {path}")
     return 0
+
+
+def _check(ctx: Context, executor: Executor, plans: list[Plan], runs: dict[str, StageRun]) -> int:
+    from ...execution.repro_check import check_plans
+    checks = check_plans(executor, plans, runs)
+    for check in checks:
+        ctx.print(f"check: {check}")
+    good = sum(c.verdict == "reproducible" for c in checks)
+    ctx.print(f"jcb: {good} of {len(checks)} stages reproducible")
+    return 0 if good == len(checks) else 1
 
 
 def _refuse_network(executor: Executor, plans: list[Plan], jobs: int) -> None:

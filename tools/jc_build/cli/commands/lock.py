@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ..context import Context
 from ..options import add_builder, add_cache_dir
 from ..services import open_cache, read_lock, resolve_targets, source_stager, stage_sources
+
+if TYPE_CHECKING:
+    from ...execution.source_staging import SourceStager
+    from ...lockfile import LockedImage, LockedSource
+    from ...plan.model import StageSource
 
 HELP = "resolve and verify the targets' sources and base image into jcb.lock"
 DESCRIPTION = """\
@@ -46,23 +52,22 @@ def run(ctx: Context) -> int:
     return 0
 
 
-def _locked(ctx: Context, stager, src):  # type: ignore[no-untyped-def]
+def _locked(ctx: Context, stager: SourceStager, src: StageSource) -> LockedSource:
     """The lock entry of one source: verified with its tree digest, or unverified with the reason."""
     from ...errors import SourceError
-    from ...lockfile import LockError, LockedSource
+    from ...lockfile import LockedSource
     try:
         pinned = stager.pinned(src)
         fetched = stager.fetch(src)
-    except LockError:
-        raise
-    except SourceError as exc:
-        ctx.warn(f"{src.label}: unverified: {exc}")
-        return LockedSource(src.declared, unverified=str(exc))
+    except SourceError as exc:  # a LockError (a mismatch with the lock) is not one: it stops the command
+        reason = str(exc).removeprefix(f"{src.label}: ")
+        ctx.warn(f"{src.label}: unverified: {reason}")
+        return LockedSource(src.declared, unverified=reason)
     ctx.print(f"{src.label}: {pinned.pin} -> tree {fetched.tree}")
     return LockedSource(pinned, fetched.tree)
 
 
-def _base_images(ctx: Context):  # type: ignore[no-untyped-def]
+def _base_images(ctx: Context) -> dict[str, LockedImage]:
     """The platform's base image digest, when the engine has the image (never invented)."""
     from ...cache.digest import Digest
     from ...engine import EngineError, detect_engine
