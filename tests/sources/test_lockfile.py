@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from jc_build.cache.digest import Digest
-from jc_build.lockfile import Lock, LockedImage, LockedPip, LockedSource, LockError
+from jc_build.sources.lock import Lock, LockedImage, LockedPip, LockedSource, LockError
 from jc_build.sources.spec import ArchiveSource, GitSource
 
 C1, C2 = "1" * 40, "2" * 40

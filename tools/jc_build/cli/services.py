@@ -11,7 +11,7 @@ from .context import Context
 if TYPE_CHECKING:
     from ..cache import LocalCache, RegistryCache
     from ..execution.source_staging import SourceStager
-    from ..lockfile import Lock
+    from ..sources.lock import Lock
     from ..sources.fetcher import FetchEvent
     from ..engine import Engine
     from ..execution import BuildOptions, BuildReport, Executor
@@ -82,7 +82,7 @@ def make_executor(ctx: Context, engine: Engine) -> Executor:
 
 def read_lock(ctx: Context) -> Lock:
     """The workspace's jcb.lock (empty when there is none)."""
-    from ..lockfile import LOCK_FILE, Lock
+    from ..sources.lock import LOCK_FILE, Lock
     return Lock.read(ctx.workspace.root / LOCK_FILE)
 
 

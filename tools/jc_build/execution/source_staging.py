@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..lockfile import Lock
+from ..sources.lock import Lock
 from ..plan import Stage
 from ..plan.model import StageSource
 from ..sources.fetcher import Fetched, SourceFetcher

@@ -11,7 +11,7 @@ from ..services import open_cache, read_lock, resolve_targets, source_stager, st
 
 if TYPE_CHECKING:
     from ...execution.source_staging import SourceStager
-    from ...lockfile import LockedImage, LockedSource
+    from ...sources.lock import LockedImage, LockedSource
     from ...plan.model import StageSource
 
 HELP = "resolve and verify the targets' sources and base image into jcb.lock"
@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context) -> int:
-    from ...lockfile import LOCK_FILE, Lock
+    from ...sources.lock import LOCK_FILE, Lock
     old = read_lock(ctx)
     stager = source_stager(ctx, open_cache(ctx), lock=Lock() if ctx.args.update else old)
     entries = {}
@@ -55,7 +55,7 @@ def run(ctx: Context) -> int:
 def _locked(ctx: Context, stager: SourceStager, src: StageSource) -> LockedSource:
     """The lock entry of one source: verified with its tree digest, or unverified with the reason."""
     from ...errors import SourceError
-    from ...lockfile import LockedSource
+    from ...sources.lock import LockedSource
     try:
         pinned = stager.pinned(src)
         fetched = stager.fetch(src)
@@ -71,7 +71,7 @@ def _base_images(ctx: Context) -> dict[str, LockedImage]:
     """The platform's base image digest, when the engine has the image (never invented)."""
     from ...cache.digest import Digest
     from ...engine import EngineError, detect_engine
-    from ...lockfile import LockedImage
+    from ...sources.lock import LockedImage
     ref = ctx.platform.base_image
     try:
         image_id = detect_engine(ctx.args.builder).image_id(ref)

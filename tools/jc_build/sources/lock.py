@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache.digest import Digest
-from .errors import JcbError
-from .sources.spec import ArchiveSource, Declared, GitSource, GitTag, source_key
+from ..cache.digest import Digest
+from ..errors import JcbError
+from .spec import ArchiveSource, Declared, GitSource, GitTag, source_key
 
 LOCK_FILE = "jcb.lock"
 FORMAT = 1
