@@ -51,6 +51,10 @@ CASES = {
         {"pkgs/a/BUILD.star": 'container_layer(name = "a", files = ["wheels/x.whl"])\n', "pkgs/a/wheels/x.whl": ""},
         "pkgs/a/BUILD.star:1:1: //a:a: file 'wheels/x.whl' would clash with the wheels/ directory jcb stages into "
         "the build context; rename it"),
+    "unknown step": (
+        {"pkgs/a/BUILD.star": 'container_layer(name = "a", steps = [{"op": "mkdir"}])\n'},
+        "pkgs/a/BUILD.star:1:1: //a:a: unknown build step {'op': 'mkdir'}; use run(), copy(), env(), workdir(), "
+        "apt_install(), pip_install()"),
     "published image facts": (
         {"pkgs/a/BUILD.star": 'container_layer(name = "a", images = [{"repo": "x"}])\n'},
         "pkgs/a/BUILD.star:1:1: //a:a: each entry of 'images' needs 'repository' and 'tag' and may have 'date', "

@@ -87,3 +87,12 @@ def test_a_source_is_keyed_by_content_not_location() -> None:
     assert floating.operation.inputs(floating, {})[0].value == "git https://github.com/x/y@v1 (floating)"
     a = node(ops.HttpSource("https://a/y.tgz", "e" * 64, "", ""), ())
     assert a.digest == node(ops.HttpSource("https://mirror/y.tgz", "e" * 64, "", ""), ()).digest
+
+
+def test_every_step_helper_has_a_step_kind() -> None:
+    from jc_build.loading.builtins import STEP_HELPERS
+    from jc_build.plan.steps import STEP_KINDS
+    assert set(STEP_KINDS) == set(STEP_HELPERS)
+    assert all(STEP_HELPERS[name](*args)["op"] == name for name, args in {
+        "run": ("true",), "copy": ("a", "/a"), "env": (), "workdir": ("/w",), "apt_install": (["x"],),
+        "pip_install": (["x"],)}.items())

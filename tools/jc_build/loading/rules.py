@@ -7,6 +7,7 @@ from typing import Any
 
 from ..labels import parse_label
 from ..pins import command_requirements, floating_requirements
+from .builtins import STEP_HELPERS
 from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, IMAGES, LABEL, LABEL_LIST, SHA256, STEPS, STRING,
                      STRING_DICT, STRING_LIST, Attr, RuleSchema)
 
@@ -27,9 +28,12 @@ def context_path(entry: str) -> str:
     return Path(entry).as_posix()
 
 
-def _copy_problem(fields: Any) -> str | None:
+def _steps_problem(fields: Any) -> str | None:
+    """An unknown step (a dict written by hand), or a ``copy()`` of a file not listed in ``files``."""
     listed = {context_path(f) for f in fields.files}
     for step in fields.steps:
+        if step["op"] not in STEP_HELPERS:
+            return f"unknown build step {step!r}; use {', '.join(f'{name}()' for name in STEP_HELPERS)}"
         if step["op"] == "copy" and context_path(step["src"]) not in listed:
             return (f"copy() source '{step['src']}' is not listed in files (only listed package files enter "
                     "the build context)")
@@ -64,13 +68,13 @@ def _floating_problem(fields: Any) -> str | None:
 
 def _layer_problem(fields: Any) -> str | None:
     return (_context_clash(fields, WHEELS_CONTEXT_DIR) or _context_clash(fields, SOURCES_CONTEXT_DIR)
-            or _floating_problem(fields) or _copy_problem(fields))
+            or _floating_problem(fields) or _steps_problem(fields))
 
 
 def _wheel_problem(fields: Any) -> str | None:
     if not fields.srcs and not fields.steps and not fields.dockerfile:
         return "wheel has no srcs and no steps: nothing to build"
-    return _context_clash(fields, SOURCES_CONTEXT_DIR) or _floating_problem(fields) or _copy_problem(fields)
+    return _context_clash(fields, SOURCES_CONTEXT_DIR) or _floating_problem(fields) or _steps_problem(fields)
 
 
 def _git_problem(fields: Any) -> str | None:

@@ -335,10 +335,7 @@ class _StageBuilder:
         """The target's ``steps`` (``plan/steps.py``); in wheel stages they are compile steps (ccache, guard)."""
         for step in self.target.fields.steps:
             self.step_no += 1
-            kind = STEP_KINDS.get(step.get("op"))
-            if kind is None:
-                raise AnalysisError(f"{self.target.label}: unknown build step {step!r}", self.where)
-            kind(self, step, f"step:{self.step_no}", compile, guard)
+            STEP_KINDS[step["op"]](self, step, f"step:{self.step_no}", compile, guard)  # op checked at analysis
 
     def fragment(self) -> None:
         rel = self.target.fields.dockerfile
