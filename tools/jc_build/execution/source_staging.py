@@ -29,6 +29,7 @@ class SourceStager:
     def fetch(self, src: StageSource) -> Fetched:
         """The source in the CAS (a hit costs no network), verified against jcb.lock."""
         source = self.pinned(src)
+        self.lock.check_source(src.label, source, None)  # a changed pin fails before any network
         fetched = self.fetcher.fetch(src.label, source)
         self.lock.check_source(src.label, source, fetched.tree)
         return fetched
