@@ -74,3 +74,13 @@ def test_workspace_mirrors(workspace) -> None:
     root = workspace({"WORKSPACE.star": 'workspace(default_platform = "jp6", mirrors = {'
                                                         '"https://github.com/": ["git://a/", "git://b/"]})\n'})
     assert load_workspace(root).mirrors == (("https://github.com/", ("git://a/", "git://b/")),)
+
+
+def test_the_file_sets_the_default_platform(workspace, jcb, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    root = workspace({"pkgs/b/BUILD.star": 'container_layer(name = "b", version = "1")\n'})
+    monkeypatch.delenv("JCB_PLATFORM", raising=False)
+    (tmp_path / "c.yaml").write_text("platform: jp5\n")
+    monkeypatch.setenv("JCB_CONFIG", str(tmp_path / "c.yaml"))
+    assert jcb(root, "tag", "//b").out.strip().endswith("-r35.4.1-cu114-20.04")
+    assert jcb(root, "tag", "//b", "--platform=jp6").out.strip().endswith("-r36.4.0-cu126-24.04")

@@ -68,7 +68,8 @@ def open_remote_cache(ctx: Context) -> RegistryCache | None:
     from ..cache import RegistryCache
     args = ctx.args
     location = "" if args.no_remote_cache else (
-        args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.workspace.remote_cache)
+        args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.config.remote_cache
+        or ctx.workspace.remote_cache)
     return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn) if location else None
 
 
@@ -88,11 +89,10 @@ def read_lock(ctx: Context) -> Lock:
 
 def source_stager(ctx: Context, local: LocalCache, lock: Lock | None = None) -> SourceStager:
     """Fetches sources into ``local`` through the user's and the workspace's mirrors."""
-    from ..config import load_config
     from ..execution.source_staging import SourceStager
     from ..sources.fetcher import SourceFetcher
     from ..sources.mirrors import MirrorMap
-    mirrors = MirrorMap.of(load_config().mirrors, ctx.workspace.mirrors)
+    mirrors = MirrorMap.of(ctx.config.mirrors, ctx.workspace.mirrors)
     fetcher = SourceFetcher(local, mirrors, local.root / "fetch", on_event=lambda event: _fetch_event(ctx, event))
     return SourceStager(fetcher, read_lock(ctx) if lock is None else lock)
 
