@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from ..labels import parse_label
+from ..pins import command_requirements, floating_requirements
 from .builtins import STEP_HELPERS
 from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, IMAGES, LABEL, LABEL_LIST, SHA256, STEPS, STRING,
                      STRING_DICT, STRING_LIST, Attr, RuleSchema)
 
 # The build-context directory where the executor stages a layer's input wheels: no package file may use it.
 WHEELS_CONTEXT_DIR = "wheels"
+# ... and where it stages a wheel's fetched sources (``_sources/<n>``).
+SOURCES_CONTEXT_DIR = "_sources"
 LAYER_KINDS = ("container_layer",)
 SOURCE_KINDS = ("git_repository", "http_archive")
 
@@ -37,19 +40,41 @@ def _steps_problem(fields: Any) -> str | None:
     return None
 
 
-def _layer_problem(fields: Any) -> str | None:
+def _context_clash(fields: Any, reserved: str) -> str | None:
     for entry in fields.files:
         rel = context_path(entry)
-        if rel == WHEELS_CONTEXT_DIR or rel.startswith(WHEELS_CONTEXT_DIR + "/"):
-            return (f"file '{rel}' would clash with the {WHEELS_CONTEXT_DIR}/ directory jcb stages into the "
+        if rel == reserved or rel.startswith(reserved + "/"):
+            return (f"file '{rel}' would clash with the {reserved}/ directory jcb stages into the "
                     "build context; rename it")
-    return _steps_problem(fields)
+    return None
+
+
+def _floating_problem(fields: Any) -> str | None:
+    """A pip requirement without an exact version, unless the target says why (``allow_floating``)."""
+    if fields.allow_floating:
+        return None
+    for step in fields.steps:
+        if step["op"] == "pip_install":
+            loose, what = floating_requirements(step["packages"]), "pip_install()"
+        elif step["op"] == "run":
+            loose, what = floating_requirements(command_requirements(step["cmd"])), "run()'s pip install"
+        else:
+            continue
+        if loose:
+            return (f"{what} of {', '.join(repr(r) for r in loose)} does not pin an exact version "
+                    "(name==version); pin it, or say why it may float: allow_floating = \"reason\"")
+    return None
+
+
+def _layer_problem(fields: Any) -> str | None:
+    return (_context_clash(fields, WHEELS_CONTEXT_DIR) or _context_clash(fields, SOURCES_CONTEXT_DIR)
+            or _floating_problem(fields) or _steps_problem(fields))
 
 
 def _wheel_problem(fields: Any) -> str | None:
     if not fields.srcs and not fields.steps and not fields.dockerfile:
         return "wheel has no srcs and no steps: nothing to build"
-    return _steps_problem(fields)
+    return _context_clash(fields, SOURCES_CONTEXT_DIR) or _floating_problem(fields) or _steps_problem(fields)
 
 
 def _git_problem(fields: Any) -> str | None:
@@ -83,6 +108,9 @@ _BUILD_INPUTS = {
     "files": Attr(STRING_LIST, "Package-local files copied into the build context (hashed into the key); "
                   "another package's file by label, e.g. `//ml/mamba/causalconv1d:set_cuda_archs.py`.",
                   default=list),
+    "allow_floating": Attr(STRING, "Why this target's `pip_install()` steps may name requirements without an "
+                           "exact `==` version (otherwise an analysis error); "
+                           "`jcb query 'attr(allow_floating, \".+\", //...)'` lists them."),
 }
 
 CONTAINER_LAYER = RuleSchema(
@@ -95,6 +123,9 @@ CONTAINER_LAYER = RuleSchema(
                      default=list, kinds=LAYER_KINDS),
         "wheels": Attr(LABEL_LIST, "`wheel` targets installed into this layer from the local cache.",
                        default=list, kinds=("wheel",)),
+        "srcs": Attr(LABEL_LIST, "Source targets (`git_repository`, `http_archive`) fetched by jcb and copied to "
+                     "`/opt/srcs/<target name>` before the steps run (they stay in the image's layers).",
+                     default=list, kinds=SOURCE_KINDS),
         **_BUILD_INPUTS,
         "tests": Attr(STRING_LIST, "Package-local test scripts run in the built image (`.py` with python3, "
                       "others with sh).", default=list),
@@ -107,7 +138,7 @@ CONTAINER_LAYER = RuleSchema(
                         "them from an index.", default=False),
         **_COMMON,
     },
-    edges=("deps", "wheels"),
+    edges=("deps", "wheels", "srcs"),
     check=_layer_problem,
 )
 
