@@ -28,6 +28,7 @@ from .model import (SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, ContextFile, ImageTest,
 from .render import CCACHE_DIR, render_dockerfile
 
 _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
+_BASE_IMAGE_FROM = re.compile(r"\s*FROM\s+(\$\{BASE_IMAGE\}|\$BASE_IMAGE)\s*$", re.I | re.M)
 _DIST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
 
@@ -400,10 +401,11 @@ class _StageBuilder:
         if not rel:
             return
         path = self.package_dir / rel
-        text = path.read_text(encoding="utf-8")
+        text = _after_base_image(path.read_text(encoding="utf-8"))
         if _FROM_LINE.search(text):
             raise AnalysisError(f"{self.target.label}: dockerfile '{rel}' has a FROM line; a fragment continues "
-                                "the stage jcb starts (drop the FROM)", self.where)
+                                "the stage jcb starts (drop the FROM, or make it the only one, "
+                                "'FROM ${BASE_IMAGE}' after 'ARG BASE_IMAGE')", self.where)
         digest = self.p._file_digest(path)
         file_node = self.keep(self.p._node("source.file", {"path": Path(rel).as_posix(), "digest": digest},
                                            abspath=os.fspath(path.absolute())))
@@ -450,6 +452,15 @@ class _StageBuilder:
                       f"the stage runs with network={network} (no per-RUN --network on BuildKit v0.8)"
                       for name in lost)
         return {"network": network, "notes": notes}
+
+
+def _after_base_image(text: str) -> str:
+    """A jetson-containers Dockerfile (``ARG BASE_IMAGE`` / ``FROM ${BASE_IMAGE}``) as a fragment: what follows
+    its first FROM when that FROM names ``BASE_IMAGE``; other text unchanged."""
+    match = _FROM_LINE.search(text)
+    if match and _BASE_IMAGE_FROM.match(text, match.start()):
+        return text[text.find("\n", match.start()) + 1:] if "\n" in text[match.start():] else ""
+    return text
 
 
 def _clean(rel: str) -> str:

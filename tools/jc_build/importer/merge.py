@@ -1,0 +1,326 @@
+"""Package records of every platform -> targets per package directory, and the import's warnings.
+
+jetson-containers' lookup rules become labels: a dependency ``pytorch:2.8`` names that layer; an
+untagged ``pytorch`` (or an alias such as ``torch``) names an ``alias`` target whose actual is what
+``find_package()`` returns on each platform, so jcb's version pins replace it in a chain the way
+``resolve_dependencies`` replaces an untagged name by a tagged one. Where jetson-containers is
+silently wrong on a platform, the target gets an ``incompatible_reason`` there (an error only when
+it is asked for) and the import a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..constraints import ConstraintSyntaxError, parse_constraint
+from .scan import PlatformScan
+
+_BAD_NAME = re.compile(r"[^A-Za-z0-9_.+\-]")
+_ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class Warning_:
+    """One problem found at import, by package directory."""
+
+    directory: str
+    platform: str
+    message: str
+    kind: str
+
+
+@dataclass
+class TargetSpec:
+    """One target of a generated BUILD.star: per platform its attributes, or why it is absent."""
+
+    name: str
+    kind: str  # container_layer | alias
+    jc_name: str
+    per_platform: dict[str, dict[str, Any]] = field(default_factory=dict)  # platform -> attrs
+    reasons: dict[str, str] = field(default_factory=dict)  # platform -> why it cannot be built there
+    requires_only: dict[str, list[str]] = field(default_factory=dict)  # platform -> requires that exclude it
+
+
+@dataclass
+class DirSpec:
+    """One package directory of the tree: where it is and the targets it gets."""
+
+    rel: str  # relative to the import's top (its BUILD.star goes to <into>/<rel>)
+    source: Path
+    targets: dict[str, TargetSpec] = field(default_factory=dict)
+    dockerfiles: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Merged:
+    dirs: dict[str, DirSpec]
+    warnings: list[Warning_]
+    platforms: list[str]
+    skipped: Counter = field(default_factory=Counter)  # reason class -> (platform, package) count
+    present: Counter = field(default_factory=Counter)  # platform -> packages imported
+
+
+def rel_dir(record: dict[str, Any], tops: list[Path]) -> str:
+    top = tops[record["root"]]
+    rel = Path(record["dir"]).relative_to(top).as_posix()
+    return rel if record["root"] == 0 else f"{top.name}/{rel}"
+
+
+def target_name(jc_name: str, directory: str, taken: set[str]) -> str:
+    """``pytorch:2.8`` in ``pytorch/`` -> ``2.8``; ``cuda-python:12.6`` in ``cuda/`` -> ``cuda-python-12.6``."""
+    base, _, tag = jc_name.partition(":")
+    name = tag if tag and base == directory else jc_name.replace(":", "-")
+    name = _BAD_NAME.sub("_", name)
+    if not name[:1].isalnum() and name[:1] != "_":
+        name = "_" + name
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    return candidate
+
+
+class _Merger:
+    def __init__(self, scans: list[PlatformScan], tops: list[Path], into: str):
+        self.scans = scans
+        self.tops = tops
+        self.into = into.strip("/")
+        self.platforms = [s.platform.name for s in scans]
+        self.dirs: dict[str, DirSpec] = {}
+        self.warnings: list[Warning_] = []
+        self.labels: dict[tuple[str, str], str] = {}  # (rel dir, jc name) -> label
+        self.where: dict[str, dict[str, dict[str, Any]]] = {}  # platform -> jc name -> winning record
+        self.alias_labels: dict[str, str] = {}
+        self.skipped: Counter = Counter()
+        self.present: Counter = Counter()
+
+    def warn(self, directory: str, platform: str, kind: str, message: str) -> None:
+        self.warnings.append(Warning_(directory, platform, message, kind))
+
+    # -- naming ---------------------------------------------------------------------
+    def name_layers(self) -> None:
+        for scan in self.scans:
+            for record in scan.records:
+                rel = rel_dir(record, self.tops)
+                spec = self.dirs.setdefault(rel, DirSpec(rel, Path(record["dir"])))
+                key = (rel, record["name"])
+                if key not in self.labels:
+                    name = target_name(record["name"], rel.rsplit("/", 1)[-1], set(spec.targets))
+                    spec.targets[name] = TargetSpec(name, "container_layer", record["name"])
+                    self.labels[key] = f"//{self.into}/{rel}:{name}" if rel else f"//{self.into}:{name}"
+
+    def label_of(self, record: dict[str, Any]) -> str:
+        return self.labels[(rel_dir(record, self.tops), record["name"])]
+
+    def dep_label(self, scan: PlatformScan, dep: str) -> str | None:
+        """The label a dependency string stands for on one platform (None when nothing is found)."""
+        found = scan.found.get(dep)
+        if found is None:
+            return None
+        record = self.where[scan.platform.name][found]
+        tagged_siblings = any(n.startswith(dep + ":") for n in self.where[scan.platform.name])
+        if ":" in dep or (dep == found and not tagged_siblings):
+            return self.label_of(record)
+        return self.alias_label(scan, dep, record)
+
+    def alias_label(self, scan: PlatformScan, name: str, record: dict[str, Any]) -> str:
+        """An ``alias`` target for an untagged name, in the directory of what it finds first."""
+        if name not in self.alias_labels:
+            rel = rel_dir(record, self.tops)
+            spec = self.dirs[rel]
+            target = target_name(name if name not in spec.targets else name + "-alias", "", set(spec.targets))
+            spec.targets[target] = TargetSpec(target, "alias", name)
+            self.alias_labels[name] = f"//{self.into}/{rel}:{target}" if rel else f"//{self.into}:{target}"
+        label = self.alias_labels[name]
+        rel, target = label[2 + len(self.into) + 1:].rsplit(":", 1)
+        self.dirs[rel].targets[target].per_platform[scan.platform.name] = {"actual": self.label_of(record)}
+        return label
+
+
+def merge(scans: list[PlatformScan], tops: list[Path], into: str) -> Merged:
+    """Targets for every package directory the scans saw, with warnings."""
+    m = _Merger(scans, tops, into)
+    m.name_layers()
+    for scan in scans:
+        _configure_platform(m, scan)
+    for spec in m.dirs.values():
+        for target in spec.targets.values():
+            if target.kind == "alias":
+                _fill_alias(m, target)
+    return Merged(m.dirs, m.warnings, m.platforms, m.skipped, m.present)
+
+
+def _fill_alias(m: _Merger, target: TargetSpec) -> None:
+    for platform in m.platforms:
+        if platform not in target.per_platform:
+            target.reasons[platform] = f"jetson-containers finds no package named '{target.jc_name}' on {platform}"
+
+
+def _configure_platform(m: _Merger, scan: PlatformScan) -> None:
+    p = scan.platform.name
+    defined: dict[str, list[dict[str, Any]]] = {}
+    for record in scan.records:
+        defined.setdefault(record["name"], []).append(record)
+    m.where[p] = {}
+    for record in scan.records:
+        if record.get("present"):
+            m.where[p][record["name"]] = record  # a later definition silently replaces an earlier one
+    for error in scan.errors:
+        rel = Path(error["dir"]).relative_to(m.tops[0]).as_posix() if error["dir"].startswith(
+            os.fspath(m.tops[0])) else error["dir"]
+        if "error" in error:
+            m.warn(rel, p, "config error", f"its config failed, so it defines nothing here: {error['error']}")
+    for refusal in scan.refused:
+        m.warn(_rel_path(m, refusal["dir"]), p, "network", f"network look-up refused: {refusal['host']}")
+    claims = _alias_claims(scan)
+    for name, records in defined.items():
+        for record in records:
+            _configure_record(m, scan, record, records, claims)
+    for spec in m.dirs.values():
+        for target in spec.targets.values():
+            if (target.kind == "container_layer" and p not in target.per_platform and p not in target.reasons
+                    and p not in target.requires_only):
+                target.reasons[p] = f"jetson-containers defines no '{target.jc_name}' on {p}"
+                m.skipped["not defined on this platform"] += 1
+
+
+def _rel_path(m: _Merger, path: str) -> str:
+    for top in m.tops:
+        if path.startswith(os.fspath(top) + "/"):
+            return Path(path).relative_to(top).as_posix()
+    return path
+
+
+def _alias_claims(scan: PlatformScan) -> dict[str, list[str]]:
+    """Names (and aliases) claimed by more than one present package on this platform."""
+    claims: dict[str, list[str]] = {}
+    for record in scan.records:
+        if record.get("present"):
+            for name in dict.fromkeys([record["name"], *(record.get("alias") or [])]):
+                claims.setdefault(name, [])
+                if record["name"] not in claims[name]:
+                    claims[name].append(record["name"])
+    return {name: owners for name, owners in claims.items() if len(owners) > 1}
+
+
+def _configure_record(m: _Merger, scan: PlatformScan, record: dict[str, Any], same_name: list[dict[str, Any]],
+                      claims: dict[str, list[str]]) -> None:
+    p = scan.platform.name
+    rel = rel_dir(record, m.tops)
+    label = m.label_of(record)
+    target = m.dirs[rel].targets[label.rsplit(":", 1)[1]]
+    if not record.get("present"):
+        requires, bad = _requires(record.get("requires") or [])
+        if not bad and "requires_error" not in record and any(
+                not parse_constraint(t).matches(scan.platform) for t in requires):
+            target.requires_only[p] = requires  # jcb's reading of requires says the same
+            m.skipped["requires not met"] += 1
+            return
+        why = record.get("requires_error") or f"requires {record.get('requires')} not met"
+        target.reasons.setdefault(p, f"jetson-containers disables '{record['name']}' on {p}: {why}")
+        m.skipped["requires not met" if "requires_error" not in record else "requires unreadable"] += 1
+        if "requires_error" in record:
+            m.warn(rel, p, "requires", f"'{record['name']}': requires cannot be read: {record['requires_error']}")
+        return
+    if record is not m.where[p][record["name"]]:
+        later = rel_dir(m.where[p][record["name"]], m.tops)
+        msg = (f"'{record['name']}' is defined again in {later}; jetson-containers silently uses the later "
+               "definition")
+        m.warn(rel, p, "duplicate", msg)
+        target.reasons[p] = msg
+        m.skipped["duplicate definition"] += 1
+        return
+    attrs, problem = _layer_attrs(m, scan, record, claims)
+    if "chain_error" in record:
+        target.reasons[p] = f"jetson-containers cannot resolve '{record['name']}' on {p}: {record['chain_error']}"
+        m.warn(rel, p, "missing dependency", target.reasons[p])
+        m.skipped["missing dependency"] += 1
+    elif attrs["dockerfile"].startswith("../"):
+        target.reasons[p] = (f"its Dockerfile {attrs['dockerfile']} is outside its directory; jcb uses a package's "
+                             "own Dockerfile only")
+        m.warn(rel, p, "dockerfile", target.reasons[p])
+        attrs["dockerfile"] = ""
+    elif problem:
+        target.reasons[p] = problem
+        m.warn(rel, p, problem.split(":", 1)[0], problem)
+    same_name = [r for r in same_name if r.get("present")]
+    if len(same_name) > 1:
+        msg = (f"'{record['name']}' is defined {len(same_name)} times "
+               f"({', '.join(rel_dir(r, m.tops) for r in same_name)}); jetson-containers silently uses this one")
+        target.reasons.setdefault(p, msg)
+        m.warn(rel, p, "duplicate", msg)
+    if p not in target.reasons:
+        m.present[p] += 1
+    target.per_platform[p] = attrs
+    if attrs["dockerfile"]:
+        m.dirs[rel].dockerfiles.add(_dockerfile_path(record))
+
+
+def _dockerfile_path(record: dict[str, Any]) -> str:
+    path = Path(record.get("path") or record["dir"]) / record["dockerfile"]
+    return os.path.relpath(path, record["dir"])
+
+
+def _layer_attrs(m: _Merger, scan: PlatformScan, record: dict[str, Any],
+                 claims: dict[str, list[str]]) -> tuple[dict[str, Any], str]:
+    """A present record's attributes, and the silent-error problem of its chain ('' when none)."""
+    base, _, tag = record["name"].partition(":")
+    deps = [m.dep_label(scan, d) for d in record.get("depends") or []]
+    requires, bad = _requires(record.get("requires") or [])
+    attrs: dict[str, Any] = {
+        "package": base, "version": tag, "deps": [d for d in deps if d],
+        "requires": requires, "aliases": sorted(a for a in record.get("alias") or [] if ":" in a),
+        "build_args": _build_args(record.get("build_args") or {}),
+        "dockerfile": _dockerfile_path(record) if record.get("dockerfile") else "",
+        "tests": [t for t in record.get("test") or [] if (Path(record["dir"]) / t).is_file()],
+        "group": str(record.get("group") or ""), "notes": str(record.get("notes") or ""),
+    }
+    if bad:
+        return attrs, f"requires: '{record['name']}' has a requires jcb cannot read: {bad}"
+    unmet = [t for t in requires if not parse_constraint(t).matches(scan.platform)]
+    if unmet:  # jetson-containers reads it as met here: keep its answer, not ours
+        attrs["requires"] = []
+        m.warn(rel_dir(record, m.tops), scan.platform.name, "requires",
+               f"'{record['name']}': jcb reads requires {unmet} as unmet on {scan.platform.name} but "
+               "jetson-containers does not; the requires was left out")
+    return attrs, _chain_problem(record, claims)
+
+
+def _chain_problem(record: dict[str, Any], claims: dict[str, list[str]]) -> str:
+    """Why jetson-containers' chain of this package is silently wrong, or ''."""
+    chain, raw = record.get("chain") or [], record.get("raw_chain") or []
+    if "chain_error" in record:
+        return ""
+    if record["name"] not in chain:
+        return (f"drops out of its own chain: jetson-containers resolves '{record['name']}' to "
+                f"[{', '.join(raw)}], which does not hold it (a dependency names it by a name that finds another "
+                "package)")
+    for name in raw:
+        if name in claims:
+            return (f"ambiguous name: '{name}' in its chain is claimed by {', '.join(claims[name])}; "
+                    "jetson-containers takes whichever it scanned first")
+    twice = [name for name, n in Counter(chain).items() if n > 1]
+    if twice:
+        spellings = [r for r, c in zip(raw, chain) if c == twice[0]]
+        return (f"twice in one chain: jetson-containers would build '{twice[0]}' twice, as "
+                f"{' and '.join(repr(s) for s in spellings)}")
+    return ""
+
+
+def _requires(values: list[Any]) -> tuple[list[str], str]:
+    texts = [str(v) for v in values]
+    for text in texts:
+        try:
+            parse_constraint(text)
+        except ConstraintSyntaxError as exc:
+            return [t for t in texts if t != text], str(exc)
+    return texts, ""
+
+
+def _build_args(args: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in args.items()
+            if _ARG_NAME.match(str(k)) and not any(ord(c) < 32 for c in str(v))}
