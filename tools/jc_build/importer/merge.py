@@ -246,7 +246,8 @@ def _configure_record(m: _Merger, scan: PlatformScan, record: dict[str, Any], sa
         attrs["dockerfile"] = ""
     elif problem:
         target.reasons[p] = problem
-        m.warn(rel, p, problem.split(":", 1)[0], problem)
+        kind, _, text = problem.partition(": ")
+        m.warn(rel, p, kind, text)
     same_name = [r for r in same_name if r.get("present")]
     if len(same_name) > 1:
         msg = (f"'{record['name']}' is defined {len(same_name)} times "

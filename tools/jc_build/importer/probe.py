@@ -235,6 +235,9 @@ def scan(roots: list[str], jcp: Any) -> dict[str, Any]:
                 errors.append({"dir": path, "shadowed_by": claimed_dirs[name]})
             for pkg in pkgs:
                 record = {key: _plain(pkg.get(key)) for key in KEYS if key in pkg}
+                for key in ("requires", "depends", "alias", "test"):
+                    if isinstance(record.get(key), str):
+                        record[key] = [record[key]]
                 record.update(dir=path, root=root_index, path=pkg.get("path", path))
                 records.append(record)
                 claimed_dirs.setdefault(pkg["name"], path)

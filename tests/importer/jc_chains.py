@@ -1,0 +1,56 @@
+"""Every package's chain by jetson-containers' own resolver: run with the checkout's venv.
+
+``python jc_chains.py JC_ROOT ARCH > chains.json`` (platform values from L4T_VERSION, CUDA_VERSION,
+PYTHON_VERSION, LSB_RELEASE in the environment). Prints {package: [names] or {"error": text}}.
+The CPU is faked to ARCH (a Jetson kernel on aarch64), as the importer's probe does, and a config
+script that raises (offline, a network look-up does) defines nothing, as at import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import platform
+import subprocess
+import sys
+
+
+def main() -> int:
+    root, arch = sys.argv[1], sys.argv[2]
+    platform.machine = lambda: arch
+    real = subprocess.check_output
+
+    def check_output(cmd, *args, **kwargs):
+        if list(cmd[:2]) == ["uname", "-a"]:
+            text = f"Linux jetson 5.15.148-tegra #1 SMP PREEMPT {arch} GNU/Linux\n"
+            return text if kwargs.get("encoding") or kwargs.get("text") else text.encode()
+        return real(cmd, *args, **kwargs)
+    subprocess.check_output = check_output
+    sys.path.insert(0, root)
+    out = sys.stdout
+    with contextlib.redirect_stdout(io.StringIO()):
+        import jetson_containers.packages as jcp
+        configure = jcp.config_package
+
+        def config_package(package):  # offline, a config that looks something up raises: it defines nothing
+            try:
+                return configure(package)
+            except Exception:
+                return []
+        jcp.config_package = config_package
+        packages = jcp.scan_packages()
+    chains = {}
+    for name in list(packages):
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                raw = jcp.resolve_dependencies(name)
+            chains[name] = [jcp.find_package(entry)["name"] for entry in raw]
+        except Exception as exc:  # what jetson-containers would fail with when asked for it
+            chains[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    json.dump(chains, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
