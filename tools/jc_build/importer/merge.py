@@ -220,8 +220,11 @@ def _configure_record(m: _Merger, scan: PlatformScan, record: dict[str, Any], sa
             target.requires_only[p] = requires  # jcb's reading of requires says the same
             m.skipped["requires not met"] += 1
             return
-        why = record.get("requires_error") or f"requires {record.get('requires')} not met"
-        target.reasons.setdefault(p, f"jetson-containers disables '{record['name']}' on {p}: {why}")
+        if "requires_error" in record:
+            why = f"requires {record.get('requires')} cannot be read: {record['requires_error']}"
+        else:
+            why = f"jetson-containers disables '{record['name']}' on {p}: requires {record.get('requires')} not met"
+        target.reasons.setdefault(p, why)
         m.skipped["requires not met" if "requires_error" not in record else "requires unreadable"] += 1
         if "requires_error" in record:
             m.warn(rel, p, "requires", f"'{record['name']}': requires cannot be read: {record['requires_error']}")
@@ -298,8 +301,7 @@ def _chain_problem(record: dict[str, Any], claims: dict[str, list[str]]) -> str:
         return ""
     if record["name"] not in chain:
         return (f"drops out of its own chain: jetson-containers resolves '{record['name']}' to "
-                f"[{', '.join(raw)}], which does not hold it (a dependency names it by a name that finds another "
-                "package)")
+                f"[{', '.join(raw)}], which does not hold it (a tagged dependency replaced its name)")
     for name in raw:
         if name in claims:
             return (f"ambiguous name: '{name}' in its chain is claimed by {', '.join(claims[name])}; "
