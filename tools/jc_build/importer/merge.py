@@ -211,57 +211,55 @@ def _configure_record(m: _Merger, scan: PlatformScan, record: dict[str, Any], sa
                       claims: dict[str, list[str]]) -> None:
     p = scan.platform.name
     rel = rel_dir(record, m.tops)
-    label = m.label_of(record)
-    target = m.dirs[rel].targets[label.rsplit(":", 1)[1]]
+    target = m.dirs[rel].targets[m.label_of(record).rsplit(":", 1)[1]]
     if not record.get("present"):
-        requires, bad = _requires(record.get("requires") or [])
-        if not bad and "requires_error" not in record and any(
-                not parse_constraint(t).matches(scan.platform) for t in requires):
-            target.requires_only[p] = requires  # jcb's reading of requires says the same
-            m.skipped["requires not met"] += 1
-            return
-        if "requires_error" in record:
-            why = f"requires {record.get('requires')} cannot be read: {record['requires_error']}"
-        else:
-            why = f"jetson-containers disables '{record['name']}' on {p}: requires {record.get('requires')} not met"
-        target.reasons.setdefault(p, why)
-        m.skipped["requires not met" if "requires_error" not in record else "requires unreadable"] += 1
-        if "requires_error" in record:
-            m.warn(rel, p, "requires", f"'{record['name']}': requires cannot be read: {record['requires_error']}")
+        _disabled(m, scan, record, target)
         return
     if record is not m.where[p][record["name"]]:
         later = rel_dir(m.where[p][record["name"]], m.tops)
-        msg = (f"'{record['name']}' is defined again in {later}; jetson-containers silently uses the later "
-               "definition")
-        m.warn(rel, p, "duplicate", msg)
-        target.reasons[p] = msg
+        target.reasons[p] = (f"'{record['name']}' is defined again in {later}; jetson-containers silently uses "
+                             "the later definition")
+        m.warn(rel, p, "duplicate", target.reasons[p])
         m.skipped["duplicate definition"] += 1
         return
     attrs, problem = _layer_attrs(m, scan, record, claims)
     if "chain_error" in record:
-        target.reasons[p] = f"jetson-containers cannot resolve '{record['name']}' on {p}: {record['chain_error']}"
-        m.warn(rel, p, "missing dependency", target.reasons[p])
+        problem = f"missing dependency: jetson-containers cannot resolve '{record['name']}': {record['chain_error']}"
         m.skipped["missing dependency"] += 1
     elif attrs["dockerfile"].startswith("../"):
-        target.reasons[p] = (f"its Dockerfile {attrs['dockerfile']} is outside its directory; jcb uses a package's "
-                             "own Dockerfile only")
-        m.warn(rel, p, "dockerfile", target.reasons[p])
+        problem = (f"dockerfile: its Dockerfile {attrs['dockerfile']} is outside its directory; jcb uses a "
+                   "package's own Dockerfile only")
         attrs["dockerfile"] = ""
-    elif problem:
-        target.reasons[p] = problem
+    present = [r for r in same_name if r.get("present")]
+    if not problem and len(present) > 1:
+        problem = (f"duplicate: '{record['name']}' is defined {len(present)} times "
+                   f"({', '.join(rel_dir(r, m.tops) for r in present)}); jetson-containers silently uses this one")
+    if problem:
         kind, _, text = problem.partition(": ")
+        target.reasons[p] = text if kind in ("duplicate", "missing dependency", "dockerfile") else problem
         m.warn(rel, p, kind, text)
-    same_name = [r for r in same_name if r.get("present")]
-    if len(same_name) > 1:
-        msg = (f"'{record['name']}' is defined {len(same_name)} times "
-               f"({', '.join(rel_dir(r, m.tops) for r in same_name)}); jetson-containers silently uses this one")
-        target.reasons.setdefault(p, msg)
-        m.warn(rel, p, "duplicate", msg)
-    if p not in target.reasons:
+    else:
         m.present[p] += 1
     target.per_platform[p] = attrs
     if attrs["dockerfile"]:
-        m.dirs[rel].dockerfiles.add(_dockerfile_path(record))
+        m.dirs[rel].dockerfiles.add(attrs["dockerfile"])
+
+
+def _disabled(m: _Merger, scan: PlatformScan, record: dict[str, Any], target: TargetSpec) -> None:
+    """A package jetson-containers leaves out on this platform: by its requires, or one it cannot read."""
+    p, rel = scan.platform.name, rel_dir(record, m.tops)
+    requires, bad = _requires(record.get("requires") or [])
+    if "requires_error" in record:
+        target.reasons.setdefault(p, f"requires {record.get('requires')} cannot be read: {record['requires_error']}")
+        m.warn(rel, p, "requires", f"'{record['name']}': requires cannot be read: {record['requires_error']}")
+        m.skipped["requires unreadable"] += 1
+        return
+    m.skipped["requires not met"] += 1
+    if not bad and any(not parse_constraint(t).matches(scan.platform) for t in requires):
+        target.requires_only[p] = requires  # jcb's reading of requires says the same
+    else:
+        target.reasons.setdefault(p, f"jetson-containers disables '{record['name']}' on {p}: requires "
+                                     f"{record.get('requires')} not met")
 
 
 def _dockerfile_path(record: dict[str, Any]) -> str:
