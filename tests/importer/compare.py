@@ -69,7 +69,8 @@ def jcb_names(graph: ConfiguredGraph) -> dict[str, list[Any]]:
 
 def reason_class(text: str) -> str:
     for key in ("ambiguous name", "twice in one chain", "drops out of its own chain", "defined again",
-                "defined 2 times", "cannot resolve", "defines no", "requires"):
+                "defined 2 times", "cannot resolve", "defines no", "requires", "would put two versions",
+                "outside its directory"):
         if key in text:
             return key
     return "other: " + text[:60]

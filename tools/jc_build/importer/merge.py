@@ -177,6 +177,9 @@ def _configure_platform(m: _Merger, scan: PlatformScan) -> None:
     for refusal in scan.refused:
         m.warn(_rel_path(m, refusal["dir"]), p, "network", f"network look-up refused: {refusal['host']}")
     claims = _alias_claims(scan)
+    for name, (directory, owners) in _local_claims(scan).items():
+        m.warn(_rel_path(m, directory), p, "alias claimed twice",
+               f"'{name}' is claimed by {', '.join(owners)}; jetson-containers (and jcb) take the first")
     for name, records in defined.items():
         for record in records:
             _configure_record(m, scan, record, records, claims)
@@ -196,15 +199,26 @@ def _rel_path(m: _Merger, path: str) -> str:
 
 
 def _alias_claims(scan: PlatformScan) -> dict[str, list[str]]:
-    """Names (and aliases) claimed by more than one present package on this platform."""
-    claims: dict[str, list[str]] = {}
+    """Names claimed by present packages of more than one directory: which wins depends on scan order.
+
+    Claims inside one directory are not listed: its config's order decides, the same on every scan.
+    """
+    claims: dict[str, dict[str, str]] = {}
     for record in scan.records:
         if record.get("present"):
             for name in dict.fromkeys([record["name"], *(record.get("alias") or [])]):
-                claims.setdefault(name, [])
-                if record["name"] not in claims[name]:
-                    claims[name].append(record["name"])
-    return {name: owners for name, owners in claims.items() if len(owners) > 1}
+                claims.setdefault(name, {}).setdefault(record["dir"], record["name"])
+    return {name: list(owners.values()) for name, owners in claims.items() if len(set(owners.values())) > 1}
+
+
+def _local_claims(scan: PlatformScan) -> dict[str, tuple[str, list[str]]]:
+    """Names claimed by more than one present package of one directory (its config's order decides)."""
+    owners: dict[tuple[str, str], list[str]] = {}
+    for record in scan.records:
+        if record.get("present"):
+            for name in record.get("alias") or []:
+                owners.setdefault((name, record["dir"]), []).append(record["name"])
+    return {name: (directory, names) for (name, directory), names in owners.items() if len(set(names)) > 1}
 
 
 def _configure_record(m: _Merger, scan: PlatformScan, record: dict[str, Any], same_name: list[dict[str, Any]],
@@ -213,25 +227,31 @@ def _configure_record(m: _Merger, scan: PlatformScan, record: dict[str, Any], sa
     rel = rel_dir(record, m.tops)
     target = m.dirs[rel].targets[m.label_of(record).rsplit(":", 1)[1]]
     if not record.get("present"):
-        _disabled(m, scan, record, target)
+        if record["name"] not in m.where[p]:  # else another definition of the name is the one for this platform
+            _disabled(m, scan, record, target)
         return
-    if record is not m.where[p][record["name"]]:
-        later = rel_dir(m.where[p][record["name"]], m.tops)
+    winner = m.where[p][record["name"]]
+    if record is not winner:
+        later = rel_dir(winner, m.tops)
+        if later == rel and _same_definition(record, winner):
+            m.warn(rel, p, "duplicate", f"'{record['name']}' is defined twice; the later definition only adds "
+                   "aliases, so nothing of the earlier one is lost")
+            return
         target.reasons[p] = (f"'{record['name']}' is defined again in {later}; jetson-containers silently uses "
                              "the later definition")
         m.warn(rel, p, "duplicate", target.reasons[p])
         m.skipped["duplicate definition"] += 1
         return
     attrs, problem = _layer_attrs(m, scan, record, claims)
-    if "chain_error" in record:
-        problem = f"missing dependency: jetson-containers cannot resolve '{record['name']}': {record['chain_error']}"
-        m.skipped["missing dependency"] += 1
-    elif attrs["dockerfile"].startswith("../"):
+    if attrs["dockerfile"].startswith("../"):
         problem = (f"dockerfile: its Dockerfile {attrs['dockerfile']} is outside its directory; jcb uses a "
                    "package's own Dockerfile only")
         attrs["dockerfile"] = ""
+    if "chain_error" in record:
+        problem = f"missing dependency: jetson-containers cannot resolve '{record['name']}': {record['chain_error']}"
+        m.skipped["missing dependency"] += 1
     present = [r for r in same_name if r.get("present")]
-    if not problem and len(present) > 1:
+    if not problem and any(not (rel_dir(r, m.tops) == rel and _same_definition(r, record)) for r in present):
         problem = (f"duplicate: '{record['name']}' is defined {len(present)} times "
                    f"({', '.join(rel_dir(r, m.tops) for r in present)}); jetson-containers silently uses this one")
     if problem:
@@ -262,6 +282,13 @@ def _disabled(m: _Merger, scan: PlatformScan, record: dict[str, Any], target: Ta
                                      f"{record.get('requires')} not met")
 
 
+def _same_definition(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
+    """Whether ``later`` says everything ``earlier`` says (it may add aliases): then its silent win loses nothing."""
+    keys = ("depends", "requires", "build_args", "dockerfile", "test", "path")
+    return (all(earlier.get(k) == later.get(k) for k in keys)
+            and set(earlier.get("alias") or []) <= set(later.get("alias") or []))
+
+
 def _dockerfile_path(record: dict[str, Any]) -> str:
     path = Path(record.get("path") or record["dir"]) / record["dockerfile"]
     return os.path.relpath(path, record["dir"])
@@ -289,7 +316,23 @@ def _layer_attrs(m: _Merger, scan: PlatformScan, record: dict[str, Any],
         m.warn(rel_dir(record, m.tops), scan.platform.name, "requires",
                f"'{record['name']}': jcb reads requires {unmet} as unmet on {scan.platform.name} but "
                "jetson-containers does not; the requires was left out")
-    return attrs, _chain_problem(record, claims)
+    problem = _chain_problem(record, claims)
+    tags = _tags_in_chain(record.get("chain") or [])
+    if tags and not problem:
+        m.warn(rel_dir(record, m.tops), scan.platform.name, "two tags of one package",
+               f"jetson-containers builds {' and '.join(tags)} in the chain of '{record['name']}'; jcb reads tags of "
+               "one package as versions and refuses two of them in one image")
+    return attrs, problem
+
+
+def _tags_in_chain(chain: list[str]) -> list[str]:
+    """Two different tagged names of one package in a chain (``isaac-ros:common-…``, ``isaac-ros:nvblox-…``)."""
+    by_base: dict[str, list[str]] = {}
+    for name in dict.fromkeys(chain):
+        base, _, tag = name.partition(":")
+        if tag:
+            by_base.setdefault(base, []).append(name)
+    return next((names[:2] for names in by_base.values() if len(names) > 1), [])
 
 
 def _chain_problem(record: dict[str, Any], claims: dict[str, list[str]]) -> str:
