@@ -44,14 +44,24 @@ def _refuse(*args: Any, **_: Any) -> Any:
 
 
 def refuse_network() -> None:
-    """Every name look-up and connection fails at once; child processes get a dead proxy."""
+    """Every name look-up and connection fails at once."""
     socket.getaddrinfo = _refuse  # type: ignore[assignment]
     socket.create_connection = _refuse  # type: ignore[assignment]
     socket.socket.connect = lambda self, address: _refuse(address)  # type: ignore[method-assign]
     time.sleep = lambda seconds: None  # retries with back-off would only wait for the same refusal
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
-        os.environ[var] = "http://127.0.0.1:9"
     os.environ["GIT_TERMINAL_PROMPT"] = "0"
+
+
+def refuse_requests() -> None:
+    """With the real requests installed, refuse at its door, so the report names the URL, not the socket."""
+    requests = sys.modules.get("requests")
+    if requests is None or requests.__name__.split(".")[0] in STUBBED:
+        return
+
+    def request(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        REFUSED.append({"dir": _CURRENT["dir"], "host": str(url)})
+        raise requests.ConnectionError(f"jcb import refuses network look-ups ({url})")
+    requests.Session.request = request
 
 
 class _StubError(ConnectionError):
@@ -320,6 +330,7 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:
         json.dump({"fatal": f"cannot import the tree's jetson_containers module: {type(exc).__name__}: {exc}"}, out)
         return 0
+    refuse_requests()
     jcp.package_scan_options({"check_l4t_version": False})
     result = scan([os.path.join(root, d) for d in spec["dirs"]], jcp)
     chains(result["records"], jcp)
