@@ -7,17 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_workspace
-
+REPO = Path(__file__).resolve().parents[2]
 TREE = Path(__file__).resolve().parent / "fixtures" / "tree"
 PLATFORMS = "jp6-cu126,jp6-cu128,jp5,demo"
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Path:
+def ws(workspace) -> Path:
     toolchains = (REPO / "toolchains" / "BUILD.star").read_text()
-    return write_workspace(tmp_path / "ws", {"WORKSPACE.star": 'workspace(default_platform = "jp6-cu126")\n',
-                                             "toolchains/BUILD.star": toolchains, "pkgs/.keep": ""})
+    return workspace({"WORKSPACE.star": 'workspace(default_platform = "jp6-cu126")\n',
+                      "toolchains/BUILD.star": toolchains, "pkgs/.keep": ""})
 
 
 @pytest.fixture

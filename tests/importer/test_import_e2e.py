@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, write_workspace
 from jc_build.execution import read_events
 
+REPO = Path(__file__).resolve().parents[2]
 TREE = Path(__file__).resolve().parent / "fixtures" / "tree"
 pytestmark = pytest.mark.engine
 
@@ -35,9 +35,9 @@ def docker() -> str:
     return detect_engine().cli
 
 
-def test_an_imported_chain_builds_runs_its_tests_and_is_cached(tmp_path: Path, docker: str) -> None:
+def test_an_imported_chain_builds_runs_its_tests_and_is_cached(tmp_path: Path, docker: str, workspace) -> None:
     prefix = f"jcb-e2e-imp-{uuid.uuid4().hex[:8]}"
-    ws = write_workspace(tmp_path / "ws", {
+    ws = workspace({
         "WORKSPACE.star": f'workspace(default_platform = "demo", image_name = "{prefix}/{{package}}:{{version}}")\n',
         "toolchains/BUILD.star": (REPO / "toolchains" / "BUILD.star").read_text(), "pkgs/.keep": ""})
     cache = tmp_path / "cache"
