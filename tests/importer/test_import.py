@@ -170,3 +170,15 @@ def test_bad_input_is_one_line(ws: Path, tmp_path: Path, jcb) -> None:
     assert result.code == 2 and "must be a directory under" in result.err
     result = jcb(ws, "import", str(TREE), "--platforms", "jp7")
     assert result.code == 2 and "unknown platform 'jp7'" in result.err
+
+
+def test_package_dirs_are_imported_under_their_own_name(ws: Path, tree: Path, tmp_path: Path, jcb) -> None:
+    extra = tmp_path / "my-packages"
+    (extra / "hello-extra").mkdir(parents=True)
+    (extra / "hello-extra" / "Dockerfile").write_text(
+        "#---\n# name: hello-extra\n# depends: [greeter]\n#---\nARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n")
+    result = jcb(ws, "import", str(tree), "--package-dirs", str(extra), "--platforms", PLATFORMS)
+    assert result.code == 0, result.err
+    assert (ws / "pkgs/imported/my-packages/hello-extra/BUILD.star").is_file()
+    assert chain(jcb, ws, "//imported/my-packages/hello-extra", "jp6-cu128") == [
+        "hello-base", "greeter:2.0", "hello-extra"]

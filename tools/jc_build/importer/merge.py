@@ -25,7 +25,7 @@ _ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass
-class Warning_:
+class Finding:
     """One problem found at import, by package directory."""
 
     directory: str
@@ -59,7 +59,7 @@ class DirSpec:
 @dataclass
 class Merged:
     dirs: dict[str, DirSpec]
-    warnings: list[Warning_]
+    warnings: list[Finding]
     platforms: list[str]
     skipped: Counter = field(default_factory=Counter)  # reason class -> (platform, package) count
     present: Counter = field(default_factory=Counter)  # platform -> packages imported
@@ -91,7 +91,7 @@ class _Merger:
         self.into = into.strip("/")
         self.platforms = [s.platform.name for s in scans]
         self.dirs: dict[str, DirSpec] = {}
-        self.warnings: list[Warning_] = []
+        self.warnings: list[Finding] = []
         self.labels: dict[tuple[str, str], str] = {}  # (rel dir, jc name) -> label
         self.where: dict[str, dict[str, dict[str, Any]]] = {}  # platform -> jc name -> winning record
         self.alias_labels: dict[str, str] = {}
@@ -99,7 +99,7 @@ class _Merger:
         self.present: Counter = Counter()
 
     def warn(self, directory: str, platform: str, kind: str, message: str) -> None:
-        self.warnings.append(Warning_(directory, platform, message, kind))
+        self.warnings.append(Finding(directory, platform, message, kind))
 
     # -- naming ---------------------------------------------------------------------
     def name_layers(self) -> None:
@@ -170,10 +170,9 @@ def _configure_platform(m: _Merger, scan: PlatformScan) -> None:
         if record.get("present"):
             m.where[p][record["name"]] = record  # a later definition silently replaces an earlier one
     for error in scan.errors:
-        rel = Path(error["dir"]).relative_to(m.tops[0]).as_posix() if error["dir"].startswith(
-            os.fspath(m.tops[0])) else error["dir"]
         if "error" in error:
-            m.warn(rel, p, "config error", f"its config failed, so it defines nothing here: {error['error']}")
+            m.warn(_rel_path(m, error["dir"]), p, "config error",
+                   f"its config failed, so it defines nothing here: {error['error']}")
     for refusal in scan.refused:
         m.warn(_rel_path(m, refusal["dir"]), p, "network", f"network look-up refused: {refusal['host']}")
     claims = _alias_claims(scan)

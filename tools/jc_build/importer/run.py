@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..model import Platform
-from .merge import Merged, merge
+from .merge import DirSpec, Finding, Merged, merge
 from .render import render_build, with_header
 from .report import Summary, counts_text, import_md, summarize
 from .scan import scan_platform
@@ -55,7 +55,8 @@ def run_import(req: ImportRequest) -> ImportResult:
     return ImportResult(merged, written, summary, counts_text(summary, f"pkgs/{req.into}"))
 
 
-def _add_directory(writer: Writer, rel: str, spec, merged: Merged, tops: list[Path]) -> None:
+def _add_directory(writer: Writer, rel: str, spec: DirSpec, merged: Merged, tops: list[Path]) -> None:
+    """The directory's files (for the build context) and its BUILD.star."""
     prefix = f"{rel}/" if rel else ""
     files: list[str] = []
     for path in package_files(spec.source):
@@ -70,6 +71,5 @@ def _add_directory(writer: Writer, rel: str, spec, merged: Merged, tops: list[Pa
     writer.add(prefix + "BUILD.star", with_header(source, body).encode("utf-8"))
 
 
-def _skip_warning(rel: str, name: str):
-    from .merge import Warning_
-    return Warning_(rel, "all", f"file '{name}' was not imported (jcb reserves that name)", "file")
+def _skip_warning(rel: str, name: str) -> Finding:
+    return Finding(rel, "all", f"file '{name}' was not imported (jcb reserves that name)", "file")
