@@ -182,3 +182,14 @@ def test_package_dirs_are_imported_under_their_own_name(ws: Path, tree: Path, tm
     assert (ws / "pkgs/imported/my-packages/hello-extra/BUILD.star").is_file()
     assert chain(jcb, ws, "//imported/my-packages/hello-extra", "jp6-cu128") == [
         "hello-base", "greeter:2.0", "hello-extra"]
+
+
+def test_modules_the_tree_needs_but_are_not_installed_are_reported(imported: Path) -> None:
+    try:
+        import termcolor  # noqa: F401
+        pytest.skip("termcolor is installed here: nothing is stubbed")
+    except ImportError:
+        pass
+    report = (imported / "pkgs/imported/IMPORT.md").read_text()
+    assert "### (tree)" in report
+    assert "stubbed modules: not installed, stubbed while configs ran: termcolor" in report

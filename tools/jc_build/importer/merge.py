@@ -173,6 +173,10 @@ def _configure_platform(m: _Merger, scan: PlatformScan) -> None:
         if "error" in error:
             m.warn(_rel_path(m, error["dir"]), p, "config error",
                    f"its config failed, so it defines nothing here: {error['error']}")
+    if scan.stubbed:
+        m.warn("(tree)", p, "stubbed modules",
+               f"not installed, stubbed while configs ran: {', '.join(scan.stubbed)} (pass --python with an "
+               "interpreter that has the tree's requirements)")
     for refusal in scan.refused:
         m.warn(_rel_path(m, refusal["dir"]), p, "network", f"network look-up refused: {refusal['host']}")
     claims = _alias_claims(scan)
