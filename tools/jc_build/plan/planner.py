@@ -28,7 +28,7 @@ from .model import (SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, ContextFile, ImageTest,
 from .render import CCACHE_DIR, render_dockerfile
 
 _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
-_BASE_IMAGE_FROM = re.compile(r"\s*FROM\s+(\$\{BASE_IMAGE\}|\$BASE_IMAGE)\s*$", re.I | re.M)
+_BASE_IMAGE_FROM = re.compile(r"\s*FROM[ \t]+(\$\{BASE_IMAGE\}|\$BASE_IMAGE)[ \t]*$", re.I | re.M)
 _DIST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
 
@@ -458,9 +458,11 @@ def _after_base_image(text: str) -> str:
     """A jetson-containers Dockerfile (``ARG BASE_IMAGE`` / ``FROM ${BASE_IMAGE}``) as a fragment: what follows
     its first FROM when that FROM names ``BASE_IMAGE``; other text unchanged."""
     match = _FROM_LINE.search(text)
-    if match and _BASE_IMAGE_FROM.match(text, match.start()):
-        return text[text.find("\n", match.start()) + 1:] if "\n" in text[match.start():] else ""
-    return text
+    base = _BASE_IMAGE_FROM.match(text, match.start()) if match else None
+    if base is None:
+        return text
+    rest = text[base.end():]
+    return rest[1:] if rest.startswith("\n") else rest
 
 
 def _clean(rel: str) -> str:
