@@ -22,6 +22,8 @@ from .scan import PlatformScan
 
 _BAD_NAME = re.compile(r"[^A-Za-z0-9_.+\-]")
 _ARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_FROM = re.compile(r"^[ \t]*FROM[ \t]+(.+)$", re.I | re.M)
+_BASE_IMAGE = re.compile(r"(\$\{BASE_IMAGE\}|\$BASE_IMAGE)")
 
 
 @dataclass
@@ -250,6 +252,8 @@ def _configure_record(m: _Merger, scan: PlatformScan, record: dict[str, Any], sa
         problem = (f"dockerfile: its Dockerfile {attrs['dockerfile']} is outside its directory; jcb uses a "
                    "package's own Dockerfile only")
         attrs["dockerfile"] = ""
+    elif attrs["dockerfile"] and (why := _dockerfile_problem(Path(record["dir"]) / attrs["dockerfile"])):
+        problem = f"dockerfile: {why}"
     if "chain_error" in record:
         problem = f"missing dependency: jetson-containers cannot resolve '{record['name']}': {record['chain_error']}"
         m.skipped["missing dependency"] += 1
@@ -283,6 +287,20 @@ def _disabled(m: _Merger, scan: PlatformScan, record: dict[str, Any], target: Ta
     else:
         target.reasons.setdefault(p, f"jetson-containers disables '{record['name']}' on {p}: requires "
                                      f"{record.get('requires')} not met")
+
+
+def _dockerfile_problem(path: Path) -> str:
+    """Why a package's Dockerfile cannot continue a jcb stage in place ('' when it can)."""
+    try:
+        froms = _FROM.findall(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        return f"its Dockerfile cannot be read: {exc.strerror}"
+    if len(froms) > 1:
+        return f"its Dockerfile has {len(froms)} FROM lines (multi-stage); jcb continues one stage"
+    if froms and not _BASE_IMAGE.fullmatch(froms[0].strip()):
+        return (f"its Dockerfile starts from '{froms[0].strip()}', not ${{BASE_IMAGE}}: it does not build on the "
+                "layer below")
+    return ""
 
 
 def _same_definition(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
