@@ -70,7 +70,7 @@ def jcb_names(graph: ConfiguredGraph) -> dict[str, list[Any]]:
 def reason_class(text: str) -> str:
     for key in ("ambiguous name", "twice in one chain", "drops out of its own chain", "defined again",
                 "defined 2 times", "cannot resolve", "defines no", "requires", "would put two versions",
-                "outside its directory"):
+                "outside its directory", "its Dockerfile"):
         if key in text:
             return key
     return "other: " + text[:60]

@@ -2,8 +2,9 @@
 
 ``python jc_chains.py JC_ROOT ARCH > chains.json`` (platform values from L4T_VERSION, CUDA_VERSION,
 PYTHON_VERSION, LSB_RELEASE in the environment). Prints {package: [names] or {"error": text}}.
-The CPU is faked to ARCH (a Jetson kernel on aarch64), as the importer's probe does, and a config
-script that raises (offline, a network look-up does) defines nothing, as at import.
+The CPU is faked to ARCH (a Jetson kernel on aarch64), network look-ups are refused with the
+importer's own refusal (so a config that looks up a latest version gets the same fallback on both
+sides), and a config script that raises defines nothing, as at import.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import json
 import platform
 import subprocess
 import sys
+from pathlib import Path
+
+PROBE_DIR = Path(__file__).resolve().parents[2] / "tools" / "jc_build" / "importer"
 
 
 def main() -> int:
@@ -28,9 +32,13 @@ def main() -> int:
         return real(cmd, *args, **kwargs)
     subprocess.check_output = check_output
     sys.path.insert(0, root)
+    sys.path.insert(0, str(PROBE_DIR))
+    import probe  # the importer's network refusal, so both sides see the same config outcomes
+    probe.refuse_network()
     out = sys.stdout
     with contextlib.redirect_stdout(io.StringIO()):
         import jetson_containers.packages as jcp
+        probe.refuse_requests()
         configure = jcp.config_package
 
         def config_package(package):  # offline, a config that looks something up raises: it defines nothing
