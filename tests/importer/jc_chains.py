@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,18 +20,10 @@ PROBE_DIR = Path(__file__).resolve().parents[2] / "tools" / "jc_build" / "import
 
 def main() -> int:
     root, arch = sys.argv[1], sys.argv[2]
-    platform.machine = lambda: arch
-    real = subprocess.check_output
-
-    def check_output(cmd, *args, **kwargs):
-        if list(cmd[:2]) == ["uname", "-a"]:
-            text = f"Linux jetson 5.15.148-tegra #1 SMP PREEMPT {arch} GNU/Linux\n"
-            return text if kwargs.get("encoding") or kwargs.get("text") else text.encode()
-        return real(cmd, *args, **kwargs)
-    subprocess.check_output = check_output
     sys.path.insert(0, root)
     sys.path.insert(0, str(PROBE_DIR))
-    import probe  # the importer's network refusal, so both sides see the same config outcomes
+    import probe  # the importer's host and network, so both sides see the same config outcomes
+    probe.fake_host(arch)
     probe.refuse_network()
     out = sys.stdout
     with contextlib.redirect_stdout(io.StringIO()):
