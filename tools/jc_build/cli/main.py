@@ -14,6 +14,7 @@ from ..errors import JcbError
 COMMANDS = {
     "query": "query", "tag": "tag", "plan": "plan", "build": "build", "explain": "explain", "cache": "cache",
     "docs": "docs", "run": "run", "autotag": "autotag", "fetch": "fetch", "lock": "lock",
+    "import": "import_",
 }
 DESCRIPTION = """\
 jcb builds NVIDIA Jetson container images from Starlark BUILD.star files: every layer and

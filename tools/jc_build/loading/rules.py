@@ -93,6 +93,9 @@ _COMMON = {
                     "e.g. `pip_cache` for a target under `//cuda/cuda`."),
     "version": Attr(STRING, "The version this target provides, shown as `package:version`."),
     "notes": Attr(STRING, "Free text shown in the generated docs (e.g. the upstream URL)."),
+    "incompatible_reason": Attr(STRING, "Why this target cannot be built for the platform (usually a select() "
+                                "written by `jcb import`); when set, asking for the target is an analysis error "
+                                "with this text, and wildcards skip it."),
     "visibility": Attr(STRING_LIST, "Accepted for Bazel familiarity; jcb does not restrict visibility.",
                        default=list),
 }
@@ -101,7 +104,8 @@ _BUILD_INPUTS = {
     "steps": Attr(STEPS, "Build steps as data: `run()`, `copy()`, `env()`, `workdir()`, `apt_install()`, "
                   "`pip_install()`.", default=list),
     "dockerfile": Attr(STRING, "A package-local Dockerfile fragment (no FROM line) used instead of, or "
-                       "after, `steps`."),
+                       "after, `steps`; or a jetson-containers Dockerfile used in place, whose only FROM is "
+                       "`FROM ${BASE_IMAGE}` (after `ARG BASE_IMAGE`): jcb starts the stage on the layer below."),
     "build_args": Attr(ENV_DICT, "Build arguments visible to the steps (part of the action key).",
                        default=dict),
     "env": Attr(ENV_DICT, "Environment variables set in the stage and kept in the image.", default=dict),

@@ -31,6 +31,7 @@ from .model import SECRET_CABUNDLE, ContextFile, ImageTest, Node, Operation, Pla
 from .steps import STEP_KINDS
 
 _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
+_BASE_IMAGE_FROM = re.compile(r"\s*FROM[ \t]+(\$\{BASE_IMAGE\}|\$BASE_IMAGE)[ \t]*$", re.I | re.M)
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
 
 
@@ -342,10 +343,11 @@ class _StageBuilder:
         if not rel:
             return
         path = self.package_dir / rel
-        text = path.read_text(encoding="utf-8")
+        text = _after_base_image(path.read_text(encoding="utf-8"))
         if _FROM_LINE.search(text):
             raise AnalysisError(f"{self.target.label}: dockerfile '{rel}' has a FROM line; a fragment continues "
-                                "the stage jcb starts (drop the FROM)", self.where)
+                                "the stage jcb starts (drop the FROM, or make it the only one, "
+                                "'FROM ${BASE_IMAGE}' after 'ARG BASE_IMAGE')", self.where)
         digest = self.p._file_digest(path)
         file_node = self.keep(self.p._node(ops.SourceFile(Path(rel).as_posix(), digest, os.fspath(path.absolute()))))
         self.add(ops.Fragment(Path(rel).as_posix(), digest, text), [file_node.digest])
@@ -392,6 +394,18 @@ class _StageBuilder:
                       for name in lost)
         needing = tuple(name for name, mode, _ in self.networks if mode != "none")
         return {"network": network, "network_steps": needing, "notes": notes}
+
+
+def _after_base_image(text: str) -> str:
+    """A jetson-containers Dockerfile (``ARG BASE_IMAGE`` / ``FROM ${BASE_IMAGE}``) as a fragment: what follows
+    its first FROM when that FROM names ``BASE_IMAGE``; other text unchanged."""
+    match = _FROM_LINE.search(text)
+    base = _BASE_IMAGE_FROM.match(text, match.start()) if match else None
+    if base is None:
+        return text
+    rest = text[base.end():]
+    return rest[1:] if rest.startswith("\n") else rest
+
 
 
 def _intermediate_name(target: Target, key: str) -> str:
