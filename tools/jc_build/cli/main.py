@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ..errors import JcbError
 
@@ -68,6 +69,23 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+def _split_forwarded(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[list[str], Any]:
+    """For a command that forwards what it does not know (``jcb run`` to ``docker run``): the
+    words left to argparse and what the command's ``split_argv`` set aside; else ``argv, None``."""
+    index = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if index is None or argv[index] not in COMMANDS:
+        return argv, None
+    command = importlib.import_module(f"{__package__}.commands.{COMMANDS[argv[index]]}")
+    split = getattr(command, "split_argv", None)
+    if split is None:
+        return argv, None
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    options = {option: action.nargs != 0 for action in sub.choices[argv[index]]._actions
+               for option in action.option_strings}
+    words, forwarded = split(argv[index + 1:], options)
+    return [*argv[:index + 1], *words], forwarded
+
+
 def _version() -> str:
     from .. import __version__
     return __version__
@@ -76,11 +94,14 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from .context import Context
     argv = list(sys.argv[1:] if argv is None else argv)
-    command: list[str] = []
-    if "--" in argv:  # `jcb run TARGET [options] -- CMD...`: what follows is not jcb's
-        argv, command = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     parser = build_parser(argv)
+    argv, forwarded = _split_forwarded(parser, argv)
+    command: list[str] = []
+    if "--" in argv:  # what follows is not jcb's
+        argv, command = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     args, extra = parser.parse_known_args(argv)
+    if forwarded is not None:
+        args.forwarded = forwarded
     if command and not hasattr(args, "command_argv"):
         parser.error(f"'jcb {args.command}' takes no command after '--'")
     if hasattr(args, "command_argv"):

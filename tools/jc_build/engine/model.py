@@ -50,6 +50,7 @@ class Engine(Protocol):
     """What the executor needs from a Docker daemon with BuildKit."""
 
     name: str
+    cli: str  # the docker CLI it drives (``jcb run`` runs ``CLI run ...``)
 
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult: ...
     def image_exists(self, ref: str) -> bool: ...
