@@ -84,7 +84,8 @@ def test_failure_report_names_step_and_log(harness: Make) -> None:
     (run,) = report.failed
     text = failure_report(run)
     assert "FAILED //b:b" in text
-    assert "failing step: [2/2] RUN echo stage=b: exit code: 1" in text
+    assert text.count("RUN echo stage=b") == 1
+    assert "failing command: [2/2] RUN echo stage=b: exit code: 1" in text
     assert run.log_path is not None and run.log_path.read_text().startswith("#1 [1/2] FROM")
     assert f"full log: {run.log_path}" in text
 

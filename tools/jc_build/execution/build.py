@@ -19,7 +19,7 @@ from .explain import explain_stage
 from .progress import NullProgress, Progress, make_progress
 from .remote import RemoteImages
 from .scheduler import Scheduler, lookup_all, needed_stages
-from .stage_runner import StageRun, StageRunner
+from .stage_runner import StageRun, StageRunner, failing_output
 
 LOG_TAIL_LINES = 15
 
@@ -29,7 +29,7 @@ class BuildOptions:
     jobs: int
     keep_going: bool = False
     run_tests: bool = True
-    progress: str = "auto"  # auto | plain | rich
+    progress: str = "auto"  # one of progress.MODES
     event_log: Path | None = None
 
 
@@ -126,15 +126,18 @@ class Executor:
 
 
 def failure_report(run: StageRun) -> str:
-    """What a person needs about a failed stage: label, failing step, last log lines, log path."""
+    """What a person needs about a failed stage, each once: label, failing command (or the
+    error), what the command printed last, the log's path."""
     stage = run.stage
     lines = [f"FAILED {stage.label} ({stage.kind} on {stage.platform}, key {stage.short_key})"]
     if run.step:
-        lines.append(f"  failing step: {run.step}")
-    lines.extend("  " + line for line in run.error.splitlines())
-    if run.tail:
-        lines.append("  last log lines:")
-        lines.extend("    " + line for line in run.tail[-LOG_TAIL_LINES:])
+        lines.append(f"  failing command: {run.step}")
+    else:
+        lines.extend("  " + line for line in run.error.splitlines())
+    output = failing_output(run.tail)[-LOG_TAIL_LINES:]
+    if output:
+        lines.append("  its last output:" if run.step else "  last log lines:")
+        lines.extend("    " + line for line in output)
     if run.log_path:
         lines.append(f"  full log: {run.log_path}")
     return "\n".join(lines)

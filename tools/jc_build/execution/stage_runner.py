@@ -38,6 +38,8 @@ TEST_OUTPUT_LINES = 40
 _STEP = re.compile(r"^\s*> (\[[^\]]+\] .*?):?\s*$")
 _EXECUTOR = re.compile(r"executor failed running \[.*\]: (.*)$")
 _CAUSE = re.compile(r"executor failed running|ERROR|error:|failed to", re.I)
+_VERTEX_ERROR = re.compile(r"^#(\d+) ERROR\b")
+_VERTEX_OUTPUT = re.compile(r"^#(\d+) \d+\.\d+ (.*)$")  # `#5 0.664 about to fail`
 
 
 @dataclass(frozen=True)
@@ -307,3 +309,11 @@ def failing_step(tail: list[str]) -> str:
     if m := _EXECUTOR.search(cause):
         cause = m[1]  # the command is already in the step
     return f"{step}: {cause}" if step and cause else step or cause
+
+
+def failing_output(tail: Sequence[str]) -> list[str]:
+    """What the failing BuildKit step printed (``#N <time> text`` lines of the vertex that
+    reports ``#N ERROR``), without BuildKit's framing; the whole tail if none can be told apart."""
+    vertex = next((m[1] for line in reversed(tail) if (m := _VERTEX_ERROR.match(line))), None)
+    output = [m[2] for line in tail if (m := _VERTEX_OUTPUT.match(line)) and m[1] == vertex]
+    return output if vertex is not None else list(tail)

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ..context import Context
-from .build import add_builder, add_cache_dir, add_remote_cache
+from .build import add_builder, add_cache_dir, add_progress, add_remote_cache
 
 if TYPE_CHECKING:
     from ...engine import Engine
@@ -31,8 +31,7 @@ def add_image_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help="a container_layer label or jetson-containers name")
     parser.add_argument("--registry", metavar="HOST[/PATH]",
                         help="where to look for a published image (default: WORKSPACE.star's registry)")
-    parser.add_argument("--progress", choices=("auto", "plain", "rich"), default="auto",
-                        help="how to show a build, on stderr")
+    add_progress(parser)
     add_builder(parser)
     add_cache_dir(parser)
     add_remote_cache(parser)

@@ -43,6 +43,14 @@ def add_builder(parser: argparse.ArgumentParser) -> None:
                         help="buildx plugin, or DOCKER_BUILDKIT=1 docker build (default: $JCB_BUILDER or auto)")
 
 
+def add_progress(parser: argparse.ArgumentParser) -> None:
+    from ...execution.progress import ALIASES, MODES
+    parser.add_argument("--progress", choices=(*MODES, *ALIASES), default="auto", metavar="MODE",
+                        help="how to show the build on stderr: tty (a live view), plain (every BuildKit line "
+                             "with its stage's label), quiet, rawjson (one JSON object per event); "
+                             "auto (default) is tty on a terminal, plain otherwise")
+
+
 def add_remote_cache(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--remote-cache", metavar="REGISTRY[/PATH]",
@@ -62,8 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="after a failure, still build every stage that does not depend on it")
     parser.add_argument("--dry-run", action="store_true", help="list what would be built and why; build nothing")
     parser.add_argument("--event-log", type=Path, metavar="FILE", help="write one JSON line per stage to FILE")
-    parser.add_argument("--progress", choices=("auto", "plain", "rich"), default="auto",
-                        help="live view on a terminal (rich) or one line per change (plain; default off a tty)")
+    add_progress(parser)
     add_builder(parser)
     add_cache_dir(parser)
     add_remote_cache(parser)
