@@ -46,7 +46,10 @@ debian_mirror() {
 
 setup_packages() {
   local p missing=()
-  for p in docker.io debootstrap docker-registry busybox-static ca-certificates; do
+  local wanted=(docker.io debootstrap docker-registry busybox-static ca-certificates graphviz)
+  # The test suite opens query --output=html pages in a headless browser (scripts/test.sh sets this).
+  [ "${JCB_SETUP_TEST_TOOLS:-0}" = 1 ] && wanted+=(chromium fonts-dejavu-core)
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return
