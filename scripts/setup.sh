@@ -3,7 +3,7 @@
 # base images and a local OCI registry. A rerun skips everything already done.
 # See docs/engine.md. JCB_SETUP_SKIP_ENGINE=1: only the venv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$(readlink -f "$0")")/.."  # the repository, even through a symlink
 
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/jcb-setup
 DOCKER=/usr/bin/docker          # Debian's 20.10 CLI: BuildKit builds even without buildx
