@@ -16,7 +16,7 @@ from .backend import CacheBackend, MissingBlobError
 from .cas import Cas
 from .digest import Digest
 from .fs import CacheLock
-from .gc import CacheStats, GcReport, collect, measure
+from .gc import CacheStats, External, GcReport, collect, measure
 
 
 class LocalCache(CacheBackend):
@@ -86,7 +86,18 @@ class LocalCache(CacheBackend):
         with self._lock.shared():
             return measure(self.root, self._cas, self._actions)
 
-    def gc(self, max_size_bytes: int) -> GcReport:
-        """Shrink the cache to ``max_size_bytes`` (LRU); waits for other processes' sessions."""
+    def images(self) -> dict[str, str]:
+        """Action key -> image ID of every entry that names an image."""
+        with self._lock.shared():
+            results = (self._actions.read(key) for key, _ in self._actions.keys())
+            return {r.key: r.image_id for r in results if r is not None and r.image_id}
+
+    def gc(self, max_size_bytes: int, external: External | None = None,
+           then: Callable[[], None] | None = None) -> GcReport:
+        """Shrink the cache to ``max_size_bytes`` (LRU), counting ``external`` bytes too; waits
+        for other processes' sessions; ``then`` runs before the lock is released."""
         with self._lock.exclusive():
-            return collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time())
+            report = collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time(), external)
+            if then is not None:
+                then()
+            return report

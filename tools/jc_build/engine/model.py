@@ -46,6 +46,16 @@ class SolveResult:
     log_path: Path | None
 
 
+@dataclass(frozen=True)
+class ImageInfo:
+    """An image on the daemon: its ID, size in bytes, layer diff IDs (base first) and tags."""
+
+    id: str
+    size: int
+    layers: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
 class Engine(Protocol):
     """What the executor needs from a Docker daemon with BuildKit."""
 
@@ -71,3 +81,5 @@ class Engine(Protocol):
         remove: bool = True,
     ) -> int: ...
     def runtimes(self) -> set[str]: ...
+    def images(self, refs: Sequence[str] | None = None) -> list[ImageInfo]: ...  # None: every image
+    def remove_image(self, ref: str) -> bool: ...  # untag a name, or remove an untagged ID
