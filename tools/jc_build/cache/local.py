@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -89,8 +90,22 @@ class LocalCache(CacheBackend):
     def images(self) -> dict[str, str]:
         """Action key -> image ID of every entry that names an image."""
         with self._lock.shared():
-            results = (self._actions.read(key) for key, _ in self._actions.keys())
-            return {r.key: r.image_id for r in results if r is not None and r.image_id}
+            return self._images()
+
+    def _images(self) -> dict[str, str]:
+        results = (self._actions.read(key) for key, _ in self._actions.keys())
+        return {r.key: r.image_id for r in results if r is not None and r.image_id}
+
+    def clear(self, then: Callable[[dict[str, str]], None] | None = None) -> tuple[int, int]:
+        """Remove every entry and blob (``jcb clean``); first ``then(self.images())``, under the
+        same exclusive lock. The numbers of entries and blobs removed."""
+        with self._lock.exclusive():
+            if then is not None:
+                then(self._images())
+            entries, blobs = len(list(self._actions.keys())), len(list(self._cas.blobs()))
+            for directory in (self._actions.dir, self.root / "cas"):
+                shutil.rmtree(directory, ignore_errors=True)
+            return entries, blobs
 
     def gc(self, max_size_bytes: int, external: External | None = None,
            then: Callable[[], None] | None = None) -> GcReport:
