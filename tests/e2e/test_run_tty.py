@@ -3,50 +3,22 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
+from terminal import on_a_terminal
 from test_demo import DEMO, REPO, jcb
 
 pytestmark = pytest.mark.engine
-READ_LIMIT_S = 120  # a limit on waiting, not an assertion of speed
 
 
 def _env(cache: Path) -> dict[str, str]:
     env = {**os.environ, "JCB_CACHE_DIR": str(cache), "NO_COLOR": "1"}
     env.pop("JCB_PLATFORM", None)
     return env
-
-
-def _on_a_terminal(argv: list[str], env: dict[str, str], typed: bytes) -> tuple[int, str]:
-    """Run ``argv`` with a pseudo-terminal as stdin/stdout/stderr, type ``typed`` once it prompts."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=REPO, env=env, close_fds=True)
-    os.close(slave)
-    seen, sent, deadline = b"", False, time.monotonic() + READ_LIMIT_S
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 1.0)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            seen += chunk
-        if not sent and b"# " in seen.split(b"jcb: ", 1)[-1]:  # the container's shell prompt
-            os.write(master, typed)
-            sent = True
-        if proc.poll() is not None and not ready:
-            break
-    os.close(master)
-    return proc.wait(timeout=30), seen.decode(errors="replace")
 
 
 def test_run_gives_a_terminal_and_forwards_options(tmp_path: Path) -> None:
@@ -56,7 +28,7 @@ def test_run_gives_a_terminal_and_forwards_options(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "jc_build.cli.main", "run", "//examples/hello", f"--platform={DEMO}",
             "-e", "JCB_E2E=forwarded", "--name", name, "--", "sh"]
     typed = b'test -t 0 && echo "stdin is a $(echo tty)"; echo "env $JCB_E2E"; echo "name $(hostname)"; exit 3\n'
-    code, seen = _on_a_terminal(argv, _env(cache), typed)
+    code, seen = on_a_terminal(argv, REPO, _env(cache), b"# ", typed)
     assert code == 3, seen
     assert "stdin is a tty" in seen and "env forwarded" in seen, seen
     command = next(line for line in seen.splitlines() if line.startswith("jcb: ") and " run " in line)
