@@ -7,6 +7,7 @@ extension compiled on it), //app and //cli (layers on pydev installing the wheel
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -170,3 +171,35 @@ def test_no_daemon_is_one_clear_error(tmp_path_factory: pytest.TempPathFactory) 
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert proc.stderr.startswith("jcb: error: no Docker daemon answers") and proc.stderr.count("\n") == 1
+
+
+def test_secrets_reach_the_step_and_nothing_else(cext: Workspace, tmp_path: Path) -> None:
+    value = f"s3cret-{uuid.uuid4().hex}"
+    digest = hashlib.sha256(value.encode()).hexdigest()  # the step checks the secret against its digest
+    cext.write("pkgs/secret/BUILD.star", 'container_layer(name = "secret", steps = [run('
+               '"test \\"$(sha256sum < /run/secrets/tok | cut -c1-64)\\" = ' + digest +
+               ' && echo the step read its secret", secrets = ["tok"])])\n')
+    missing, events = cext.build("//secret", check=False)
+    assert missing.returncode == 1 and sum(e.solves for e in events) == 0
+    assert "//secret:secret needs secret 'tok'; give --secret id=tok,src=FILE (or env=VAR)" in missing.stderr
+
+    env_proc = subprocess.run([*JCB, "build", "//secret", "--secret", "id=tok,env=JCB_E2E_TOKEN", "--progress=plain",
+                               f"--event-log={tmp_path / 'events.jsonl'}"], cwd=cext.root, capture_output=True,
+                              text=True, env={**jcb_env(cext.cache), "JCB_E2E_TOKEN": value}, timeout=300)
+    assert env_proc.returncode == 0, env_proc.stderr
+    assert "the step read its secret" in env_proc.stderr
+    image = env_proc.stdout.split("(")[-1].rstrip(")\n")
+    saved = subprocess.run([cext.docker, "save", image], capture_output=True, timeout=120).stdout
+    plan = cext.jcb("plan", "//secret", "--output=json").stdout
+    logs = b"".join(p.read_bytes() for p in cext.cache.rglob("*") if p.is_file())
+    for where, text in [("image", saved), ("plan", plan.encode()), ("cache and logs", logs),
+                        ("output", (env_proc.stdout + env_proc.stderr).encode()),
+                        ("event log", (tmp_path / "events.jsonl").read_bytes())]:
+        assert value.encode() not in text, f"the secret is in the {where}"
+
+    secret_file = tmp_path / "tok"
+    secret_file.write_text(value)
+    _, events = cext.build("//secret", f"--secret=id=tok,src={secret_file}", "--no-cache")
+    assert by_label(events) == {"//secret:secret": "built"}  # --no-cache: built again
+    bad = cext.jcb("build", "//secret", "--secret=id=tok", check=False)
+    assert bad.returncode == 2 and "--secret takes id=NAME,src=PATH or id=NAME,env=VAR" in bad.stderr

@@ -33,6 +33,7 @@ class BuildxEngine(CliEngine):
                     platforms=[req.platform] if req.platform else None,
                     network=req.network,
                     cache_from=[{"type": "registry", "ref": r} for r in req.cache_from] or None,
+                    cache=not req.no_cache,
                     metadata_file=metadata,
                     progress="plain",
                     stream_logs=True,

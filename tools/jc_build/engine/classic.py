@@ -26,6 +26,8 @@ class DockerBuildkitEngine(CliEngine):
                 cmd += ["--secret", spec]
             for ref in req.cache_from:
                 cmd += ["--cache-from", ref]
+            if req.no_cache:
+                cmd.append("--no-cache")
             if req.platform:
                 cmd += ["--platform", req.platform]
             if req.network:

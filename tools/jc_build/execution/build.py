@@ -4,7 +4,7 @@ optionally in front of a remote one."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -19,7 +19,8 @@ from .explain import explain_stage
 from .progress import NullProgress, Progress, make_progress
 from .remote import RemoteImages
 from .scheduler import Scheduler, lookup_all, needed_stages
-from .stage_runner import StageRun, StageRunner, failing_output
+from .options import SecretSource, SkipTests
+from .stage_runner import Asked, StageRun, StageRunner, failing_output
 
 LOG_TAIL_LINES = 15
 
@@ -28,9 +29,11 @@ LOG_TAIL_LINES = 15
 class BuildOptions:
     jobs: int
     keep_going: bool = False
-    run_tests: bool = True
+    skip_tests: SkipTests = SkipTests()
     progress: str = "auto"  # one of progress.MODES
     event_log: Path | None = None
+    secrets: Mapping[str, SecretSource] = field(default_factory=dict)
+    no_cache: bool = False
 
 
 @dataclass
@@ -81,8 +84,8 @@ class Executor:
         self.images = None if remote is None else RemoteImages(remote)
         self.platform = platform
 
-    def runner(self, progress: Progress, run_tests: bool = True) -> StageRunner:
-        return StageRunner(self.engine, self.cache, self.local.root, self.platform, progress, run_tests=run_tests,
+    def runner(self, progress: Progress, asked: Asked | None = None) -> StageRunner:
+        return StageRunner(self.engine, self.cache, self.local.root, self.platform, progress, asked=asked,
                            remote=self.images)
 
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
@@ -92,7 +95,9 @@ class Executor:
         progress = make_progress(options.progress, stream)
         try:
             with self.cache.session():
-                scheduler = Scheduler(self.runner(progress, options.run_tests), events, progress,
+                asked = Asked(options.secrets, options.skip_tests, frozenset(p.root_key for p in plans),
+                              options.no_cache)
+                scheduler = Scheduler(self.runner(progress, asked), events, progress,
                                       jobs=options.jobs, keep_going=options.keep_going)
                 runs = scheduler.run(merged_stages(plans), [p.root_key for p in plans])
         finally:

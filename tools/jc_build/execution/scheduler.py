@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..plan import Stage
 from .events import EventLog, StageEvent
+from .options import check_secrets
 from .progress import Progress
 from .stage_runner import Lookup, StageRun, StageRunner
 
@@ -58,6 +59,8 @@ class Scheduler:
         self.progress.start(len(stages))
         lookups = lookup_all(stages, self.runner, self.jobs)
         needed = needed_stages(stages, roots, lookups)
+        check_secrets([s for s in stages if s.key in needed and lookups[s.key].result is None],
+                      self.runner.asked.secrets)
         for stage in stages:
             if stage.key not in needed:
                 found = lookups[stage.key]

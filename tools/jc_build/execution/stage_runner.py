@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from shlex import quote
 
@@ -29,6 +29,7 @@ from ..model import Platform
 from ..plan import Stage
 from .context import secret_files, stage_context
 from .explain import LastUsed, inputs_meta
+from .options import SecretSource, SkipTests
 from .progress import Progress
 from .remote import REMOTE_IMAGE_META, RemoteImages
 from .wheels import store_wheels
@@ -40,6 +41,16 @@ _EXECUTOR = re.compile(r"executor failed running \[.*\]: (.*)$")
 _CAUSE = re.compile(r"executor failed running|ERROR|error:|failed to", re.I)
 _VERTEX_ERROR = re.compile(r"^#(\d+) ERROR\b")
 _VERTEX_OUTPUT = re.compile(r"^#(\d+) \d+\.\d+ (.*)$")  # `#5 0.664 about to fail`
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the person asked of this build beyond the plan (see ``options``)."""
+
+    secrets: Mapping[str, SecretSource] = field(default_factory=dict)
+    skip_tests: SkipTests = SkipTests()
+    roots: frozenset[str] = frozenset()  # keys of the requested targets' stages
+    no_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,12 +92,12 @@ class StageRunner:
     """Runs single stages; ``state_dir`` (the cache directory) holds logs, locks and the explain index."""
 
     def __init__(self, engine: Engine, cache: CacheBackend, state_dir: Path, platform: Platform,
-                 progress: Progress, *, run_tests: bool = True, remote: RemoteImages | None = None):
+                 progress: Progress, *, asked: Asked | None = None, remote: RemoteImages | None = None):
         self.engine = engine
         self.cache = cache
         self.platform = platform
         self.progress = progress
-        self.run_tests = run_tests
+        self.asked = asked or Asked()
         self.remote = remote
         self.logs_dir = state_dir / "logs"
         self.locks_dir = state_dir / "locks"
@@ -106,6 +117,8 @@ class StageRunner:
         """A hit is a cached result whose image exists or can be pulled (layers), or whose wheels
         are stored (locally, or copied from the remote cache now). ``present``: image IDs known to
         exist (from ``present_images``); others are asked of the daemon."""
+        if self.asked.no_cache:
+            return Lookup(None, "--no-cache")
         result, remote = self._get_action(stage.key)
         if result is None:
             return Lookup(None, "cache miss")
@@ -177,7 +190,7 @@ class StageRunner:
         return result
 
     def _wants_tests(self, stage: Stage) -> bool:
-        return self.run_tests and stage.kind == "layer" and bool(stage.tests)
+        return stage.kind == "layer" and bool(stage.tests) and not self.asked.skip_tests.skips(stage, self.asked.roots)
 
     # -- build ------------------------------------------------------------------------
     def _build(self, stage: Stage, done: Mapping[str, StageRun], reason: str, started: float) -> StageRun:
@@ -195,11 +208,12 @@ class StageRunner:
                     dockerfile=stage.dockerfile,
                     tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
                     build_args={**stage.build_args, "JCB_BASE": self._base_ref(stage, done)},
-                    secrets=secret_files(stage),
+                    secrets=secret_files(stage, self.asked.secrets, Path(tmp) / "secrets"),
                     output_dir=out_dir if stage.kind == "wheel" else None,
                     platform=stage.oci_platform,
                     network=None if stage.network == "default" else stage.network,
                     log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
+                    no_cache=self.asked.no_cache,
                 )
                 solves = 1
                 try:

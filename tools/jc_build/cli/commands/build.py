@@ -75,7 +75,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cache_dir(parser)
     add_remote_cache(parser)
     parser.add_argument("--output", type=Path, metavar="DIR", help="copy the built wheels of a wheel target to DIR")
-    parser.add_argument("--skip-tests", action="store_true", help="do not run the layers' test scripts")
+    parser.add_argument("--skip-tests", nargs="?", const="all", metavar="all|intermediate|NAMES",
+                        help="skip the layers' test scripts: all (the default without a value), intermediate "
+                             "(all but the requested targets'), or comma-separated package names")
+    parser.add_argument("--secret", action="append", default=[], metavar="id=NAME,src=PATH|env=VAR",
+                        help="a secret for the steps that declare it (run(..., secrets = [NAME])); "
+                             "never in a layer, a key or a log (repeatable)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="build every stage again, BuildKit's own cache unused (results are still stored)")
     parser.add_argument("--push", metavar="REPO", help="tag the image of the (single) layer target as REPO and push it")
 
 
@@ -147,6 +154,7 @@ def run(ctx: Context) -> int:
     from ...engine import detect_engine
     from ...errors import UsageError
     from ...execution import BuildOptions, Executor
+    from ...execution.options import SkipTests, parse_secret
     args = ctx.args
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -163,8 +171,9 @@ def run(ctx: Context) -> int:
     if args.dry_run:
         return _dry_run(ctx, executor, plans)
 
-    options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, run_tests=not args.skip_tests,
-                           progress=args.progress, event_log=args.event_log)
+    options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, skip_tests=SkipTests.parse(args.skip_tests),
+                           progress=args.progress, event_log=args.event_log, no_cache=args.no_cache,
+                           secrets={secret.id: secret for secret in map(parse_secret, args.secret)})
     report = execute(ctx, executor, plans, options)
     for plan in plans:
         result = report.runs[plan.root_key].result
