@@ -69,6 +69,19 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+def _unrecognized(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> None:
+    """A usage error for words the command does not take, with its usage and, for a misspelt
+    option, the option it has that is closest (``--platfrom`` -> ``--platform``)."""
+    from ..suggest import did_you_mean
+    command = getattr(args, "command", None)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    child = sub.choices.get(command, parser) if command else parser
+    options = [o for action in child._actions for o in action.option_strings if o.startswith("--")]
+    wrong = next((word for word in extra if word.startswith("-")), extra[0])
+    hint = did_you_mean(wrong.split("=", 1)[0].replace("_", "-"), options) if wrong.startswith("-") else ""
+    child.error(f"unrecognized argument{'s' if len(extra) > 1 else ''}: {' '.join(extra)}{hint}")
+
+
 def _split_forwarded(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[list[str], Any]:
     """For a command that forwards what it does not know (``jcb run`` to ``docker run``): the
     words left to argparse and what the command's ``split_argv`` set aside; else ``argv, None``."""
@@ -96,19 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     argv, forwarded = _split_forwarded(parser, argv)
-    command: list[str] = []
-    if "--" in argv:  # what follows is not jcb's
-        argv, command = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     args, extra = parser.parse_known_args(argv)
     if forwarded is not None:
         args.forwarded = forwarded
-    if command and not hasattr(args, "command_argv"):
-        parser.error(f"'jcb {args.command}' takes no command after '--'")
-    if hasattr(args, "command_argv"):
-        args.command_argv = command
     words = getattr(args, "trailing_words", None)  # e.g. query words given after options
     if extra and (words is None or any(word.startswith("-") for word in extra)):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        _unrecognized(parser, args, extra)
     if extra:
         getattr(args, words).extend(extra)
     if not getattr(args, "command", None):

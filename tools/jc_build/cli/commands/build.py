@@ -27,6 +27,7 @@ examples:
   jcb build //attention/flash-attention:wheel --output=dist/
   jcb build sglang:0.4.9 --dry-run
   jcb build //... --keep-going --progress=plain --event-log=events.jsonl
+  jcb build -- //... -//llm/...               everything but what is under pkgs/llm
   jcb build //examples/hello --push 127.0.0.1:5000/jetson/hello
   jcb build sglang --remote-cache 127.0.0.1:5000/jetson --remote-cache-readonly
 """
@@ -87,10 +88,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_targets(ctx: Context, texts: list[str]) -> list[Label]:
-    """Buildable labels named by ``texts`` (aliases followed); wildcards skip other kinds."""
+    """Buildable labels named by ``texts`` (aliases followed), left to right; a text starting
+    with ``-`` removes what it names (as Bazel's ``-- //... -//llm/...``); wildcards skip other kinds."""
     from ...errors import UsageError
     labels: list[Label] = []
     for text in texts:
+        if text.startswith("-"):
+            dropped = {ctx.graph.resolve_alias(label) for label in ctx.graph.resolve_pattern(text[1:])}
+            labels = [label for label in labels if label not in dropped]
+            continue
         found = ctx.graph.resolve_pattern(text)
         buildable = []
         for label in found:
@@ -103,6 +109,8 @@ def resolve_targets(ctx: Context, texts: list[str]) -> list[Label]:
         if not buildable:
             raise UsageError(f"'{text}' names no container_layer or wheel target")
         labels.extend(buildable)
+    if not labels:
+        raise UsageError(f"'{' '.join(texts)}' leaves no target to build")
     return list(dict.fromkeys(labels))
 
 
