@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import JcbError
+from ..errors import EXIT_INTERRUPTED, JcbError
 
 # command name -> module under jc_build.cli.commands; imported only when used, to keep start-up fast.
 COMMANDS = {
@@ -73,9 +73,12 @@ def _unrecognized(parser: argparse.ArgumentParser, args: argparse.Namespace, ext
     """A usage error for words the command does not take, with its usage and, for a misspelt
     option, the option it has that is closest (``--platfrom`` -> ``--platform``)."""
     from ..suggest import did_you_mean
-    command = getattr(args, "command", None)
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    child = sub.choices.get(command, parser) if command else parser
+    child = parser
+    while sub := next((a for a in child._actions if isinstance(a, argparse._SubParsersAction)), None):
+        name = getattr(args, sub.dest, None)  # the (sub)command chosen, e.g. `cache` then `stats`
+        if name not in sub.choices:
+            break
+        child = sub.choices[name]
     options = [o for action in child._actions for o in action.option_strings if o.startswith("--")]
     wrong = next((word for word in extra if word.startswith("-")), extra[0])
     hint = did_you_mean(wrong.split("=", 1)[0].replace("_", "-"), options) if wrong.startswith("-") else ""
@@ -130,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("jcb: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     finally:
         ctx.close()
 
