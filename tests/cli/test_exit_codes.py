@@ -31,10 +31,9 @@ def test_every_error_class_exits_with_a_code_of_the_table() -> None:
     assert {cls.exit_code for cls in classes} <= set(EXIT_CODES) - {0}
 
 
-def test_jcb_returns_what_the_table_says(jcb, tmp_path: Path) -> None:
-    from conftest import write_workspace
-    root = write_workspace(tmp_path / "ws", {"pkgs/a/BUILD.star": 'container_layer(name = "a")\n',
-                                             "pkgs/b/BUILD.star": 'container_layer(name = "b", deps = [":c"])\n'})
+def test_jcb_returns_what_the_table_says(jcb, workspace) -> None:
+    root = workspace({"pkgs/a/BUILD.star": 'container_layer(name = "a")\n',
+                      "pkgs/b/BUILD.star": 'container_layer(name = "b", deps = [":c"])\n'})
     assert jcb(root, "query", "//a:all").code == 0
     assert jcb(root, "query", "deps(//b)").code == 1  # a graph problem: //b:c does not exist
     for usage in (["query", "//a", "--outptu=json"], ["quer", "//a"], ["query", "deps(//a"], ["tag", "nope:1"]):

@@ -3,10 +3,7 @@ patterns with `-` subtract as in Bazel."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from conftest import write_workspace
 
 
 @pytest.mark.parametrize(("argv", "hint"), [
@@ -15,8 +12,8 @@ from conftest import write_workspace
     (["query", "//a", "--outptu", "json"], "unrecognized arguments: --outptu json (did you mean '--output'?)"),
     (["cache", "stats", "--ouput=json"], "unrecognized argument: --ouput=json (did you mean '--output'?)"),
 ])
-def test_misspelt_option_suggests_within_its_command(jcb, tmp_path: Path, argv: list[str], hint: str) -> None:
-    root = write_workspace(tmp_path / "ws", {"pkgs/a/BUILD.star": 'container_layer(name = "a")\n'})
+def test_misspelt_option_suggests_within_its_command(jcb, workspace, argv: list[str], hint: str) -> None:
+    root = workspace({"pkgs/a/BUILD.star": 'container_layer(name = "a")\n'})
     result = jcb(root, *argv)
     assert result.code == 2
     assert result.err.startswith(f"usage: jcb {argv[0]} ")  # the command's usage, not jcb's
@@ -24,10 +21,10 @@ def test_misspelt_option_suggests_within_its_command(jcb, tmp_path: Path, argv: 
 
 
 @pytest.mark.engine
-def test_subtracting_patterns(jcb, tmp_path: Path) -> None:
+def test_subtracting_patterns(jcb, workspace) -> None:
     files = {f"pkgs/{p}/BUILD.star": f'container_layer(name = "{p.rsplit("/", 1)[-1]}")\n'
              for p in ("x/one", "x/two", "y")}
-    root = write_workspace(tmp_path / "ws", files)
+    root = workspace(files)
     result = jcb(root, "build", "--dry-run", "--", "//...", "-//x/...", "//x/two")
     assert result.code == 0, result.err
     built = [line.split()[2] for line in result.out.splitlines() if line.startswith("would build")]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from execution_fakes import Harness
+from execution_helpers import Harness
 
 from jc_build.errors import BuildError
 from jc_build.execution import read_events

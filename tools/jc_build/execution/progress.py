@@ -8,9 +8,10 @@ import threading
 import time
 from typing import Protocol, TextIO
 
+from .events import ENDED
+
 MODES = ("auto", "plain", "tty", "quiet", "rawjson")
 ALIASES = {"rich": "tty"}  # the name of the live view before buildx's names were adopted
-ENDED = frozenset({"cached", "pulled", "done", "failed", "skipped"})  # a stage's last state
 
 
 class Progress(Protocol):

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from .progress import ENDED
+from .events import ENDED
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..loading.labels import Label
+from ..labels import Label
 from .protocol import QueryGraph
 
 # rule kind -> DOT node attributes; other kinds get ``_OTHER``.

@@ -9,7 +9,7 @@ from collections import Counter
 from html import escape
 
 from ..errors import JcbError
-from ..loading.labels import Label
+from ..labels import Label
 from .dot import KIND_STYLE, group_of, to_dot
 from .protocol import QueryGraph
 

@@ -8,7 +8,8 @@ import json
 from typing import TYPE_CHECKING
 
 from ..context import Context
-from .build import add_cache_dir
+from ..options import add_builder, add_cache_dir
+from ..services import detect_engine, open_cache
 
 if TYPE_CHECKING:
     from ...cache import LocalCache
@@ -34,9 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stats = sub.add_parser("stats", help="entries, blobs and bytes in the cache")
     stats.add_argument("--output", choices=("text", "json"), default="text", help="output format")
     add_cache_dir(stats)
+    add_builder(stats)
     gc = sub.add_parser("gc", help="evict least recently used results until the cache fits")
     gc.add_argument("--max-size", required=True, metavar="SIZE", help="e.g. 500M, 10G (powers of 1024)")
     add_cache_dir(gc)
+    add_builder(gc)
 
 
 def _size(n: float) -> str:
@@ -51,7 +54,6 @@ def _size(n: float) -> str:
 def run(ctx: Context) -> int:
     from ...cache import parse_size
     from ...errors import UsageError
-    from .build import open_cache
     cache = open_cache(ctx)
     images = _image_account(ctx, cache.images())
     if ctx.args.cache_command == "gc":
@@ -77,24 +79,23 @@ def run(ctx: Context) -> int:
 
 def _image_account(ctx: Context, entries: dict[str, str]) -> ImageAccount | None:
     """jcb's images, or None (with a warning) when no daemon answers."""
-    from ...engine import EngineUnavailable, detect_engine
+    from ...engine import EngineUnavailable
     from ...execution.images import account
     try:
-        return account(detect_engine(getattr(ctx.args, "builder", None)), entries)
+        return account(detect_engine(ctx), entries)
     except EngineUnavailable as exc:
         ctx.warn(f"jcb's images are not counted: {exc}")
         return None
 
 
 def _gc(ctx: Context, cache: LocalCache, images: ImageAccount | None, limit: int) -> int:
-    from ...engine import detect_engine
     from ...execution.images import remove
     removed: list[int] = []
 
     def remove_doomed() -> None:
         if images is not None:
             doomed = [images.mine[i] for i in sorted(images.doomed)]
-            removed.append(remove(detect_engine(), doomed, on_kept=ctx.warn))
+            removed.append(remove(detect_engine(ctx), doomed, on_kept=ctx.warn))
 
     before = images.total() if images is not None else 0
     report = cache.gc(limit, images, then=remove_doomed)

@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 from ..context import Context
-from .build import add_builder, add_cache_dir
+from ..options import add_builder, add_cache_dir
+from ..services import detect_engine, open_cache
 
 HELP = "remove jcb's images and cached results (--expunge: the whole cache directory)"
 DESCRIPTION = """\
@@ -31,13 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context) -> int:
-    from ...engine import detect_engine
     from ...execution.images import account, remove
-    from .build import open_cache
     cache = open_cache(ctx)
     if ctx.args.expunge:
         _check_expungeable(cache.root)
-    engine = detect_engine(ctx.args.builder)
+    engine = detect_engine(ctx)
     removed: list[int] = []
 
     def remove_images(entries: dict[str, str]) -> None:

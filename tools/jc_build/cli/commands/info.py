@@ -7,7 +7,8 @@ import json
 import os
 
 from ..context import Context
-from .build import add_builder, add_cache_dir, add_remote_cache
+from ..options import add_engine_and_caches
+from ..services import detect_engine, open_remote_cache
 
 HELP = "print the workspace, platform, cache directory, engine and remote cache in use"
 DESCRIPTION = """\
@@ -21,9 +22,7 @@ examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", choices=("text", "json"), default="text", help="output format")
-    add_builder(parser)
-    add_cache_dir(parser)
-    add_remote_cache(parser)
+    add_engine_and_caches(parser)
 
 
 def run(ctx: Context) -> int:
@@ -55,10 +54,10 @@ def _platform(ctx: Context) -> dict[str, str]:
 
 
 def _engine(ctx: Context) -> dict[str, str]:
-    from ...engine import EngineUnavailable, detect_engine
+    from ...engine import EngineUnavailable
     source = "--builder" if ctx.args.builder else "$JCB_BUILDER" if os.environ.get("JCB_BUILDER") else "detected"
     try:
-        engine = detect_engine(ctx.args.builder)
+        engine = detect_engine(ctx)
     except EngineUnavailable as exc:
         return {"engine": f"unavailable: {exc}"}
     runtimes = ", ".join(sorted(engine.runtimes()))
@@ -66,7 +65,6 @@ def _engine(ctx: Context) -> dict[str, str]:
 
 
 def _remote(ctx: Context) -> dict[str, str | None]:
-    from .build import open_remote_cache
     remote = open_remote_cache(ctx)
     if remote is None:
         return {"remote_cache": None}

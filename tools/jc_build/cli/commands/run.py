@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..context import Context
 from ..docker_run import RunLine, split_run_argv
-from .autotag import add_image_arguments
+from ..options import add_image_arguments
 
 HELP = "build if needed, then docker run a target's image with Jetson defaults"
 DESCRIPTION = """\
@@ -45,15 +45,15 @@ def split_argv(words: Sequence[str], jcb_options: Mapping[str, bool]) -> tuple[l
 def run(ctx: Context) -> int:
     import subprocess
 
-    from ...engine import detect_engine
     from ..docker_run import Host, detected_devices, docker_run_argv, is_jetson, shown, terminal_attached
-    from .autotag import image_for
+    from ..images import image_for
+    from ..services import detect_engine
     args = ctx.args
     line: RunLine = args.forwarded
     data = (args.data or ctx.workspace.root / "data").resolve()
     data.mkdir(parents=True, exist_ok=True)
     image = image_for(ctx, args.target, registry=args.registry or ctx.workspace.registry, progress=args.progress)
-    engine = detect_engine(args.builder)
+    engine = detect_engine(ctx)
     host = Host(frozenset(engine.runtimes()), terminal_attached(),
                 tuple(detected_devices()) if is_jetson() else ())
     argv = docker_run_argv(engine.cli, image, line, host, data)

@@ -17,7 +17,7 @@ from jc_build.cache import LocalCache
 from jc_build.engine import SolveFailed, SolveRequest, SolveResult
 from jc_build.engine.model import LogCallback
 from jc_build.execution import BuildOptions, BuildReport, Executor
-from jc_build.loading.labels import parse_label
+from jc_build.labels import parse_label
 from jc_build.loading.packages import PackageLoader
 from jc_build.loading.workspace import load_workspace
 from jc_build.plan import Plan, make_plan
@@ -146,7 +146,7 @@ class Harness:
     def build(self, *targets: str, jobs: int = 2, **asked: Any) -> BuildReport:
         """Build ``targets``; ``asked``: other BuildOptions (keep_going, skip_tests, secrets, ...)."""
         self.graph = load_graph(self.root)  # a fresh load, as a new jcb process would do
-        executor = Executor(self.engine, self.cache, self.graph.platform)
+        executor = Executor(self.engine, self.cache)
         options = BuildOptions(jobs=jobs, progress="plain", **asked)
         with open(self.root / "progress.log", "a") as stream:
             return executor.build(self.plans(*targets), options, stream)
