@@ -35,7 +35,10 @@ def test_jcb_returns_what_the_table_says(jcb, workspace) -> None:
     root = workspace({"pkgs/a/BUILD.star": 'container_layer(name = "a")\n',
                       "pkgs/b/BUILD.star": 'container_layer(name = "b", deps = [":c"])\n'})
     assert jcb(root, "query", "//a:all").code == 0
+    assert jcb(root, "query", "//a/...:all").out == "//a:a\n"  # Bazel's //pkg/...:all
     assert jcb(root, "query", "deps(//b)").code == 1  # a graph problem: //b:c does not exist
-    for usage in (["query", "//a", "--outptu=json"], ["quer", "//a"], ["query", "deps(//a"], ["tag", "nope:1"]):
+    for usage in (["query", "//a", "--outptu=json"], ["quer", "//a"], ["query", "deps(//a"], ["tag", "nope:1"],
+                  ["query", "deps", "//nope"], ["query", "deps", "//a:nope"], ["query", "//a/"], ["tag", "//a/"],
+                  ["query", "//a/...:x"]):
         result = jcb(root, *usage)
         assert result.code == 2, (usage, result.err)

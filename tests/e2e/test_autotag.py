@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_workspace import JCB, Workspace, copy_fixture, jcb_env, remove_images
+from e2e_helpers import JCB, Workspace, copy_fixture, jcb_env, remove_images
 from terminal import on_a_terminal
 
 pytestmark = pytest.mark.engine

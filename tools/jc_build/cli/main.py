@@ -125,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     ctx = Context(args)
     try:
-        return args.run(ctx) or 0
+        code = args.run(ctx) or 0
+        return max(code, ctx.report_problems())
     except JcbError as exc:
         colour = args.color == "yes" or (args.color == "auto" and sys.stderr.isatty() and not os.environ.get("NO_COLOR"))
         prefix = "\x1b[1;31merror:\x1b[0m" if colour else "error:"
