@@ -4,6 +4,7 @@ making plans and executing them. Commands import this module, never one another.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from .context import Context
@@ -81,9 +82,11 @@ def make_executor(ctx: Context, engine: Engine) -> Executor:
     return Executor(engine, open_cache(ctx), open_remote_cache(ctx))
 
 
-def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True) -> list[Plan]:
+def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True,
+               build_args: Mapping[str, str] | None = None) -> list[Plan]:
     """The plans of ``labels``, their base image's digest from ``engine`` (pulled unless ``pull_base``
     is False: then a missing base image is a warning and the keys are computed without it)."""
+    from ..errors import UsageError
     from ..execution import EngineBaseImages
     from ..plan import make_plan
     for label in labels:  # analysis errors first: they say more than a missing base image
@@ -94,7 +97,13 @@ def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: boo
                  "(keys here are computed without its digest)")
 
     base_images = EngineBaseImages(engine, ctx.platform.name, pull=pull_base, on_missing=missing)
-    return [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images) for label in labels]
+    plans = [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images, build_args=build_args)
+             for label in labels]
+    declared = {name for plan in plans for stage in plan.stages for name in stage.build_args}
+    for name in sorted(set(build_args or {}) - declared):
+        raise UsageError(f"--build-arg {name}: no stage of {', '.join(map(str, labels))} declares it "
+                         f"(build_args of a target; declared: {', '.join(sorted(declared)) or 'none'})")
+    return plans
 
 
 def execute(ctx: Context, executor: Executor, plans: list[Plan], options: BuildOptions,

@@ -51,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secret", action="append", default=[], metavar="id=NAME,src=PATH|env=VAR",
                         help="a secret for the steps that declare it (run(..., secrets = [NAME])); "
                              "never in a layer, a key or a log (repeatable)")
+    parser.add_argument("--build-arg", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a build argument the targets declare (build_args); part of the keys (repeatable)")
     parser.add_argument("--no-cache", action="store_true",
                         help="build every stage again, BuildKit's own cache unused (results are still stored)")
     parser.add_argument("--push", metavar="REPO", help="tag the image of the (single) layer target as REPO and push it")
@@ -78,7 +80,7 @@ def run(ctx: Context) -> int:
     if args.push and (len(labels) != 1 or kinds != {"container_layer"}):
         raise UsageError("--push takes exactly one container_layer target")
     engine = detect_engine(ctx)
-    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run)
+    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run, build_args=_build_args(args.build_arg))
     executor = make_executor(ctx, engine)
     if args.dry_run:
         return _dry_run(ctx, executor, plans)
@@ -101,6 +103,18 @@ def run(ctx: Context) -> int:
                 for path in fetch_wheels(result.outputs, executor.local, args.output):
                     ctx.print(f"  -> {path}")
     return 0
+
+
+def _build_args(specs: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs of --build-arg."""
+    from ...errors import UsageError
+    pairs = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--build-arg takes NAME=VALUE, got '{spec}'")
+        pairs[name] = value
+    return pairs
 
 
 def _dry_run(ctx: Context, executor: Executor, plans: list[Plan]) -> int:
