@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from .user_config import UserConfig
     from ..analysis.graph import ConfiguredGraph
     from ..labels import Label
     from ..loading.packages import PackageLoader
@@ -33,7 +34,14 @@ class Context:
 
     @cached_property
     def platform(self) -> Platform:
-        return self.workspace.platform(getattr(self.args, "platform", None) or os.environ.get("JCB_PLATFORM"))
+        """--platform, else $JCB_PLATFORM, else the config file's, else WORKSPACE.star's default."""
+        return self.workspace.platform(getattr(self.args, "platform", None) or os.environ.get("JCB_PLATFORM")
+                                       or self.config.platform)
+
+    @cached_property
+    def config(self) -> UserConfig:
+        from .user_config import load_user_config
+        return load_user_config()
 
     @cached_property
     def cache_dir(self) -> Path:

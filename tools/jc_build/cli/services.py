@@ -68,11 +68,12 @@ def open_cache(ctx: Context) -> LocalCache:
 
 
 def open_remote_cache(ctx: Context) -> RegistryCache | None:
-    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE or WORKSPACE.star; None if off."""
+    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE, the config file or WORKSPACE.star;
+    None if off."""
     from ..cache import RegistryCache
     args = ctx.args
     location = "" if args.no_remote_cache else (
-        args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.workspace.remote_cache)
+        args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.config.remote_cache or ctx.workspace.remote_cache)
     return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn) if location else None
 
 

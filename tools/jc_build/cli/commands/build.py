@@ -36,8 +36,8 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ...execution import default_jobs
     parser.add_argument("targets", nargs="+", metavar="TARGET", help="labels, patterns or jetson-containers names")
-    parser.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
-                        help="stages built at once (default: %(default)s)")
+    parser.add_argument("-j", "--jobs", type=int, metavar="N",
+                        help=f"stages built at once (default: the config file's jobs, else {default_jobs()})")
     parser.add_argument("-k", "--keep-going", action="store_true",
                         help="after a failure, still build every stage that does not depend on it")
     parser.add_argument("--dry-run", action="store_true", help="list what would be built and why; build nothing")
@@ -68,9 +68,10 @@ def push_ref(repo: str, image_name: str) -> str:
 
 def run(ctx: Context) -> int:
     from ...errors import UsageError
-    from ...execution import BuildOptions
+    from ...execution import BuildOptions, default_jobs
     from ...execution.options import SkipTests, parse_secret
     args = ctx.args
+    args.jobs = args.jobs if args.jobs is not None else ctx.config.jobs or default_jobs()
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     labels = resolve_targets(ctx, args.targets)

@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context) -> int:
-    facts = {"version": _version(), "workspace": str(ctx.workspace.root), **_platform(ctx),
+    facts = {"version": _version(), "workspace": str(ctx.workspace.root),
+             "config_file": str(ctx.config.path) if ctx.config.path else None, **_platform(ctx),
              "cache_dir": str(ctx.cache_dir), **_engine(ctx), **_remote(ctx),
              "registry": ctx.workspace.registry or None}
     if ctx.args.output == "json":
@@ -46,7 +47,7 @@ def _version() -> str:
 def _platform(ctx: Context) -> dict[str, str]:
     p = ctx.platform
     source = "--platform" if ctx.args.platform else "$JCB_PLATFORM" if os.environ.get("JCB_PLATFORM") \
-        else "WORKSPACE.star"
+        else "the config file" if ctx.config.platform else "WORKSPACE.star"
     return {"platform": f"{p.name} (from {source})",
             "platform_stack": f"L4T {p.l4t}, JetPack {p.jetpack}, CUDA {p.cuda}, cuDNN {p.cudnn}, Python "
                               f"{p.python}, Ubuntu {p.distro}, {p.arch} sm_{','.join(p.cuda_arch)}",
@@ -69,6 +70,7 @@ def _remote(ctx: Context) -> dict[str, str | None]:
     if remote is None:
         return {"remote_cache": None}
     source = ("--remote-cache" if ctx.args.remote_cache else
-              "$JCB_REMOTE_CACHE" if os.environ.get("JCB_REMOTE_CACHE") else "WORKSPACE.star")
+              "$JCB_REMOTE_CACHE" if os.environ.get("JCB_REMOTE_CACHE") else
+              "the config file" if ctx.config.remote_cache else "WORKSPACE.star")
     mode = "read-only" if remote.read_only else "read and write"
     return {"remote_cache": f"{remote.location} ({mode}, from {source})"}
