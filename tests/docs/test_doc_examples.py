@@ -1,5 +1,6 @@
 """Every shell example in README.md and docs/ runs as written, except those marked ``on a
-Jetson`` (they need a Jetson or an arm64 builder) and ``scripts/test.sh`` (this suite itself).
+Jetson`` (they need a Jetson or an arm64 builder), those marked ``not run by the tests`` (with
+the reason) and ``scripts/test.sh`` (this suite itself).
 
 Each runs with ``bash -c`` in a scratch directory (``.venv``, ``scripts`` and ``pyproject.toml``
 linked to the repository's, ``$JCB_WORKSPACE`` the repository), so files the examples write
@@ -18,6 +19,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 ON_A_JETSON = "on a Jetson"
+NOT_RUN = "not run by the tests"  # e.g. `jcb clean`: it would remove images other builders on a shared daemon use
 SHELL_FENCES = ("bash", "sh", "shell", "console")
 EXAMPLE_TIMEOUT_S = 600
 
@@ -37,7 +39,7 @@ def shell_examples(path: Path) -> list[tuple[int, str]]:
 
 EXAMPLES = [(f"{path.relative_to(REPO)}:{number}", command) for path in DOCS for number, command in shell_examples(path)]
 RUNNABLE = [(where, command) for where, command in EXAMPLES
-            if ON_A_JETSON not in command and "scripts/test.sh" not in command]
+            if ON_A_JETSON not in command and NOT_RUN not in command and "scripts/test.sh" not in command]
 
 
 def test_examples_are_found_and_each_is_runnable_or_marked() -> None:
