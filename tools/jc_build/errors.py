@@ -54,6 +54,10 @@ class AnalysisError(JcbError):
     """The target graph cannot be configured (missing dep, cycle, conflict, ...)."""
 
 
+class NotFoundError(AnalysisError):
+    """A label names no package or no target (a usage error when the user typed the label)."""
+
+
 class QueryError(JcbError):
     """A malformed query expression; the location's file is ``<query>``."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 
-from ..errors import AnalysisError, JcbError, UsageError
+from ..errors import AnalysisError, JcbError, NotFoundError, UsageError
 from ..labels import Label, LabelSyntaxError, parse_pattern
 from ..loading.packages import PackageLoader
 from ..loading.rules import RULES
@@ -135,8 +135,8 @@ class ConfiguredGraph:
         """The target a label on the command line names; one that does not exist is a usage error
         (a label in a BUILD file that names nothing stays an analysis error)."""
         try:
-            self.loader.target(label)  # a StarlarkError of the package's BUILD file stays what it is
-        except AnalysisError as exc:
+            self.loader.target(label)  # a broken BUILD file or a refused symlink stays what it is
+        except NotFoundError as exc:
             raise UsageError(exc.message) from None
         return self.target(label)
 
