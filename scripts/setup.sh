@@ -3,7 +3,7 @@
 # base images and a local OCI registry. A rerun skips everything already done.
 # See docs/engine.md. JCB_SETUP_SKIP_ENGINE=1: only the venv.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$(readlink -f "$0")")/.."  # the repository, even through a symlink
 
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/jcb-setup
 DOCKER=/usr/bin/docker          # Debian's 20.10 CLI: BuildKit builds even without buildx
@@ -46,8 +46,11 @@ debian_mirror() {
 
 setup_packages() {
   local p missing=()
-  for p in docker.io debootstrap docker-registry busybox-static ca-certificates \
-           qemu-user-static binfmt-support; do
+  local wanted=(docker.io debootstrap docker-registry busybox-static ca-certificates qemu-user-static
+                binfmt-support graphviz)
+  # The test suite opens query --output=html pages in a headless browser (scripts/test.sh sets this).
+  [ "${JCB_SETUP_TEST_TOOLS:-0}" = 1 ] && wanted+=(chromium fonts-dejavu-core)
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return

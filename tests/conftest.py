@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,9 @@ import pytest
 from jc_build.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
+# No user config file of the machine's (~/.config/jcb/config.yaml) changes what the tests see;
+# tests of the config file set $JCB_CONFIG themselves.
+os.environ["JCB_CONFIG"] = os.devnull
 
 DEFAULT_TOOLCHAINS = """\
 platform(name = "jp6", l4t = "36.4.0", jetpack = "6.1", cuda = "12.6", cudnn = "9.3", python = "3.10",

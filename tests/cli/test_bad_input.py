@@ -166,9 +166,9 @@ CASES = {
                          "unknown platform 'jp9' (did you mean 'jp6'?); declared under toolchains/: jp5, jp6, "
                          "jp6-cu128"),
     "unknown target on command line": (
-        LAYER_B, ["tag", "//b:c"], 1, "no target 'c' in package '//b'; declared: b"),
+        LAYER_B, ["tag", "//b:c"], 2, "no target 'c' in package '//b'; declared: b"),
     "unknown package on command line": (
-        LAYER_B, ["tag", "//c"], 1, "no package '//c': there is no pkgs/c/BUILD.star"),
+        LAYER_B, ["tag", "//c"], 2, "no package '//c': there is no pkgs/c/BUILD.star"),
     "unknown shorthand": (
         LAYER_B, ["tag", "bb"], 2,
         "no package or target named 'bb' (did you mean 'b:b'?); use a label such as //llm/sglang:0.4.9 or a name "
@@ -176,7 +176,9 @@ CASES = {
     "ambiguous shorthand": (
         {"pkgs/x/b/BUILD.star": 'container_layer(name = "b")\n', **LAYER_B}, ["tag", "b"], 2,
         "'b' is ambiguous: it names //b:b, //x/b:b; give the label instead"),
-    "bad pattern": (LAYER_B, ["tag", "//b:"], 1, "invalid label '//b:': bad target name ''"),
+    "bad pattern": (LAYER_B, ["tag", "//b:"], 2, "invalid label '//b:': bad target name ''"),
+    "trailing slash": (LAYER_B, ["tag", "//b/"], 2,
+                       "invalid label '//b/': a package path does not end with '/'; did you mean '//b'?"),
     "unknown default platform": (
         {"WORKSPACE.star": 'workspace(default_platform = "jp7")\n', **LAYER_B}, ["tag", "//b"], 1,
         "WORKSPACE.star:1:1: default_platform 'jp7' is not declared in toolchains/BUILD.star (did you mean 'jp6'?)"),

@@ -7,8 +7,10 @@ extension compiled on it), //app and //cli (layers on pydev installing the wheel
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -66,14 +68,28 @@ def test_failing_step_reports_and_caches_nothing_for_it(cext: Workspace) -> None
     assert by_label(events) == {"//build/pydev:pydev": "built", "//broken:broken": "failed", "//motd:motd": "built"}
     err = proc.stderr
     assert "FAILED //broken:broken" in err
-    assert "failing step: [2/2] RUN echo about to fail && exit 3: exit code: 3" in err
-    assert "about to fail" in err.split("last log lines:")[1]
+    report = err[err.index("FAILED //broken:broken"):]
+    assert report.count("echo about to fail") == 1  # the failing command, once
+    assert "failing command: [2/2] RUN echo about to fail && exit 3: exit code: 3" in report
+    assert report.split("its last output:\n")[1].startswith("    about to fail\n")
     log = next(e.log for e in events if e.label == "//broken:broken")
-    assert f"full log: {log}" in err and "exit code: 3" in open(log).read()
+    assert f"full log: {log}" in report and "exit code: 3" in open(log).read()
+    # --progress=plain shows every BuildKit line of the stage, its label in front.
+    assert re.search(r"^\[//broken:broken\] #\d+ \d+\.\d+ about to fail$", err, re.M), err
     assert "jcb: error: 1 stage failed: //broken:broken" in err
 
     dry = cext.jcb("build", "//broken", "//motd", "--dry-run").stdout
     assert "would build //broken:broken" in dry and "cache miss" in dry and "motd" not in dry
+
+    raw = cext.jcb("build", "//broken", "//motd", "-k", "--progress=rawjson", check=False).stderr
+    objects = [json.loads(line) for line in raw[:raw.index("FAILED //broken")].splitlines()]
+    assert objects[0] == {"elapsed_s": objects[0]["elapsed_s"], "event": "start", "stages": 3}
+    ends = {o["label"]: o["state"] for o in objects if o["event"] == "state" and o["ended"] and o["state"] in
+            ("cached", "done", "failed")}
+    assert ends == {"//build/pydev:pydev": "cached", "//motd:motd": "cached", "//broken:broken": "failed"}
+    assert objects[-1]["ended"] == 3
+    assert any(o["event"] == "log" and o["label"] == "//broken:broken" and "about to fail" in o["line"]
+               for o in objects)
 
 
 def test_failing_image_test_fails_the_build(cext: Workspace) -> None:
@@ -135,11 +151,14 @@ def test_sigkill_mid_stage_then_rerun(cext: Workspace) -> None:
     assert json.loads(cext.jcb("cache", "stats", "--output=json").stdout)["entries"] == 2
 
 
-def test_push_and_rich_progress(cext: Workspace) -> None:
+def test_push_and_the_live_view_in_a_file(cext: Workspace) -> None:
     repo = f"127.0.0.1:5000/{cext.prefix}/motd"
-    proc = cext.jcb("build", "//motd", "--progress=rich", f"--push={repo}")
+    proc = cext.jcb("build", "//motd", "--progress=tty", f"--push={repo}")
     assert f"pushed {repo}:1.0" in proc.stdout
-    assert "//motd:motd" in proc.stderr  # the live view's final frame
+    frame = proc.stderr.splitlines()  # the live view's final frame, written to a file
+    assert re.fullmatch(r"\[2/2 stages\] \d+\.\ds", frame[0]), frame
+    assert re.fullmatch(r"//build/pydev:pydev  done +\d+\.\ds", frame[1]), frame
+    assert re.fullmatch(r"//motd:motd +done +\d+\.\ds", frame[2]), frame
     with urllib.request.urlopen(f"http://127.0.0.1:5000/v2/{cext.prefix}/motd/tags/list", timeout=10) as r:
         assert json.load(r)["tags"] == ["1.0"]
 
@@ -152,3 +171,35 @@ def test_no_daemon_is_one_clear_error(tmp_path_factory: pytest.TempPathFactory) 
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert proc.stderr.startswith("jcb: error: no Docker daemon answers") and proc.stderr.count("\n") == 1
+
+
+def test_secrets_reach_the_step_and_nothing_else(cext: Workspace, tmp_path: Path) -> None:
+    value = f"s3cret-{uuid.uuid4().hex}"
+    digest = hashlib.sha256(value.encode()).hexdigest()  # the step checks the secret against its digest
+    cext.write("pkgs/secret/BUILD.star", 'container_layer(name = "secret", steps = [run('
+               '"test \\"$(sha256sum < /run/secrets/tok | cut -c1-64)\\" = ' + digest +
+               ' && echo the step read its secret", secrets = ["tok"])])\n')
+    missing, events = cext.build("//secret", check=False)
+    assert missing.returncode == 1 and sum(e.solves for e in events) == 0
+    assert "//secret:secret needs secret 'tok'; give --secret id=tok,src=FILE (or env=VAR)" in missing.stderr
+
+    env_proc = subprocess.run([*JCB, "build", "//secret", "--secret", "id=tok,env=JCB_E2E_TOKEN", "--progress=plain",
+                               f"--event-log={tmp_path / 'events.jsonl'}"], cwd=cext.root, capture_output=True,
+                              text=True, env={**jcb_env(cext.cache), "JCB_E2E_TOKEN": value}, timeout=300)
+    assert env_proc.returncode == 0, env_proc.stderr
+    assert "the step read its secret" in env_proc.stderr
+    image = env_proc.stdout.split("(")[-1].rstrip(")\n")
+    saved = subprocess.run([cext.docker, "save", image], capture_output=True, timeout=120).stdout
+    plan = cext.jcb("plan", "//secret", "--output=json").stdout
+    logs = b"".join(p.read_bytes() for p in cext.cache.rglob("*") if p.is_file())
+    for where, text in [("image", saved), ("plan", plan.encode()), ("cache and logs", logs),
+                        ("output", (env_proc.stdout + env_proc.stderr).encode()),
+                        ("event log", (tmp_path / "events.jsonl").read_bytes())]:
+        assert value.encode() not in text, f"the secret is in the {where}"
+
+    secret_file = tmp_path / "tok"
+    secret_file.write_text(value)
+    _, events = cext.build("//secret", f"--secret=id=tok,src={secret_file}", "--no-cache")
+    assert by_label(events) == {"//secret:secret": "built"}  # --no-cache: built again
+    bad = cext.jcb("build", "//secret", "--secret=id=tok", check=False)
+    assert bad.returncode == 2 and "--secret takes id=NAME,src=PATH or id=NAME,env=VAR" in bad.stderr

@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from jc_build.analysis.graph import ConfiguredGraph
 from jc_build.cache import LocalCache
@@ -54,6 +55,8 @@ class FakeEngine:
     spans: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage -> (start, end)
     solves: list[str] = field(default_factory=list)
     test_runs: list[str] = field(default_factory=list)
+    secrets: dict[str, dict[str, Path]] = field(default_factory=dict)  # stage -> the secret files it got
+    no_cache_solves: int = 0
     max_parallel: int = 0
     _active: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,6 +67,8 @@ class FakeEngine:
         stage = match[1]
         with self._lock:
             self.solves.append(stage)
+            self.secrets[stage] = dict(req.secrets)
+            self.no_cache_solves += req.no_cache
             self._active += 1
             self.max_parallel = max(self.max_parallel, self._active)
         start = time.monotonic()
@@ -138,12 +143,11 @@ class Harness:
         ws = self.graph.loader.workspace
         return [make_plan(self.graph, ws, parse_label(t)) for t in targets]
 
-    def build(self, *targets: str, jobs: int = 2, keep_going: bool = False, run_tests: bool = True,
-              event_log: Path | None = None) -> BuildReport:
+    def build(self, *targets: str, jobs: int = 2, **asked: Any) -> BuildReport:
+        """Build ``targets``; ``asked``: other BuildOptions (keep_going, skip_tests, secrets, ...)."""
         self.graph = load_graph(self.root)  # a fresh load, as a new jcb process would do
         executor = Executor(self.engine, self.cache)
-        options = BuildOptions(jobs=jobs, keep_going=keep_going, run_tests=run_tests, progress="plain",
-                               event_log=event_log)
+        options = BuildOptions(jobs=jobs, progress="plain", **asked)
         with open(self.root / "progress.log", "a") as stream:
             return executor.build(self.plans(*targets), options, stream)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
 from jc_build.execution import StageEvent, Summary, check_wheel, failing_step
+from jc_build.execution.progress import PlainProgress
+from jc_build.execution.stage_runner import failing_output
 from jc_build.plan import Input
 from jc_build.plan.inputs import diff_inputs
-from jc_build.execution.progress import PlainProgress
 from jc_build.model import Platform
 
 BUILDX_TAIL = [
@@ -102,11 +104,40 @@ def test_summary_from_events() -> None:
     assert str(Summary.of([event("cached", 0)], 0.1)) == "1 cached, 0 built; 0 solves; 0.1s"
 
 
-def test_plain_progress_throttles_log_lines() -> None:
+def test_plain_progress_prints_every_line_with_its_label() -> None:
     out = io.StringIO()
     progress = PlainProgress(out)
+    progress.start(2)
     progress.state("k", "//a:a", "building", "cache miss")
     for i in range(50):
-        progress.log_line("k", f"line {i}")
+        progress.log_line("k", f"#5 0.{i} line {i}")
     progress.state("k", "//a:a", "done", "1.0s")
-    assert out.getvalue().splitlines() == ["[//a:a] building: cache miss", "[//a:a] line 0", "[//a:a] done: 1.0s"]
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "[//a:a] building: cache miss"
+    assert lines[1:51] == [f"[//a:a] #5 0.{i} line {i}" for i in range(50)]
+    assert lines[51:] == ["[//a:a] done: 1.0s (1/2 stages)"]
+
+
+def test_failing_output_is_the_failing_steps_own_lines() -> None:
+    assert failing_output(BUILDX_TAIL) == ["about to fail"]
+    assert failing_output(["no buildkit framing here"]) == ["no buildkit framing here"]
+
+
+def test_live_view_keeps_labels_whole_and_cuts_log_lines_on_the_right() -> None:
+    from jc_build.execution.progress_live import LiveProgress
+
+    out = io.StringIO()
+    view = LiveProgress(out)
+    view.start(3)
+    long_label = "//build/very-long-package-name/with/many/parts:target-0.4.9-r36.4.0"
+    view.state("a", "//a:a", "cached")
+    view.state("b", long_label, "building", "cache miss")
+    view.log_line("b", "#7 12.3 " + "compiling flash_attn/src/kernel.cu " * 10)
+    view.state("c", "//c:c", "done", "1.0s")
+    view.close()
+    header, row_b, row_c = (text for text, _ in view.lines(120))
+    assert re.fullmatch(r"\[2/3 stages\] \d+\.\ds, 1 cached", header)
+    assert row_b.startswith(f"{long_label}  building ") and len(row_b) == 120 and row_b.endswith("…")
+    assert "#7 12.3 compiling flash_attn" in row_b
+    assert row_c.startswith("//c:c" + " " * (len(long_label) - 5) + "  done ")
+    assert out.getvalue().endswith("\n")  # the summary after the view starts on its own line

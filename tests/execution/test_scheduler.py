@@ -6,9 +6,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from execution_helpers import Harness
 
+from jc_build.errors import BuildError
 from jc_build.execution import read_events
+from jc_build.execution.options import SecretSource, SkipTests
 
 Make = Callable[..., Harness]
 ALL = ("//c", "//b")  # c needs a (which needs w) and base; b needs base
@@ -84,7 +87,8 @@ def test_failure_report_names_step_and_log(harness: Make) -> None:
     (run,) = report.failed
     text = failure_report(run)
     assert "FAILED //b:b" in text
-    assert "failing step: [2/2] RUN echo stage=b: exit code: 1" in text
+    assert text.count("RUN echo stage=b") == 1
+    assert "failing command: [2/2] RUN echo stage=b: exit code: 1" in text
     assert run.log_path is not None and run.log_path.read_text().startswith("#1 [1/2] FROM")
     assert f"full log: {run.log_path}" in text
 
@@ -140,7 +144,7 @@ def test_tests_run_once_per_image_and_fail_the_stage(harness: Make) -> None:
 
 def test_skip_tests_then_tests_run_on_the_cached_image(harness: Make) -> None:
     h = harness()
-    h.build("//a", run_tests=False)
+    h.build("//a", skip_tests=SkipTests(all=True))
     assert h.engine.test_runs == []
     solves = len(h.engine.solves)
     report = h.build("//a")
@@ -163,3 +167,37 @@ def test_event_log_lines(harness: Make, tmp_path: Path) -> None:
 
 def _key(report, label: str) -> str:  # type: ignore[no-untyped-def]
     return next(e.key for e in report.events if e.label == label)
+
+
+def test_skip_tests_intermediate_and_by_name(harness: Make) -> None:
+    h = harness()
+    h.build("//c", skip_tests=SkipTests.parse("intermediate"))
+    assert h.engine.test_runs == []  # //a's test: //a is below the requested //c
+    h.build("//a", skip_tests=SkipTests.parse("a"))
+    assert h.engine.test_runs == []
+    h.build("//a", skip_tests=SkipTests.parse("intermediate"))
+    assert len(h.engine.test_runs) == 1  # //a requested: its tests run
+
+
+def test_a_missing_secret_fails_before_any_solve(harness: Make, tmp_path: Path) -> None:
+    files = {"pkgs/s/BUILD.star": 'container_layer(name = "s", deps = ["//base"], '
+                                  'steps = [run("echo stage=s", secrets = ["tok"])])\n'}
+    h = harness(files)
+    with pytest.raises(BuildError, match=r"//s:s needs secret 'tok'; give --secret id=tok,src=FILE \(or env=VAR\)"):
+        h.build("//s", "//b")
+    assert h.engine.solves == []
+    token = tmp_path / "tok"
+    token.write_text("s3cret")
+    h.build("//s", secrets={"tok": SecretSource("tok", path=token)})
+    assert h.engine.solves == ["base", "s"]
+    assert h.engine.secrets["s"] == {"tok": token}
+
+
+def test_no_cache_rebuilds_every_stage(harness: Make) -> None:
+    h = harness()
+    h.build("//c")
+    solved = sorted(h.engine.solves)
+    h.engine.solves.clear()
+    report = h.build("//c", no_cache=True)
+    assert sorted(h.engine.solves) == solved and set(h.outcomes(report).values()) == {"built"}
+    assert h.engine.no_cache_solves == len(solved)

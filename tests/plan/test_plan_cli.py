@@ -76,7 +76,7 @@ def test_errors(jcb_plan) -> None:
     result = jcb_plan("//ml/torch:src")
     assert result.code == 1 and "only container_layer and wheel targets have a build plan" in result.err
     result = jcb_plan("//nope")
-    assert result.code == 1 and "no package" in result.err
+    assert result.code == 2 and "no package" in result.err  # a label on the command line: usage
 
 
 def test_plan_does_not_import_docker_libraries(fixture_copy, tmp_path) -> None:

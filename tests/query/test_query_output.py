@@ -105,17 +105,35 @@ def test_to_starlark_wraps_long_values():
         '    ]')
 
 
-def test_graph_is_dot_with_edges_among_result_nodes(graph):
-    assert out(graph, "deps(//llm/vllm:0.9.2, 2)", "graph") == '''\
-digraph jcb {
-  node [shape=box];
-  "//llm/vllm:0.9.2";
-  "//pytorch:2.8";
-  "//pytorch:pytorch";
-  "//llm/vllm:0.9.2" -> "//pytorch:pytorch";
-  "//pytorch:pytorch" -> "//pytorch:2.8";
-}
+def test_graph_is_dot_clustered_by_group_styled_by_kind(graph):
+    layer = 'shape=box, style="rounded,filled", fillcolor="#cfe2ff", color="#1f4e99"'
+    alias = 'shape=box, style=dashed, fontcolor="#555555", color="#888888"'
+    cluster = 'style="rounded"; color="#bbbbbb"; fontname="Helvetica-Bold";'
+    chain = ' [penwidth=2, color="#1f4e99"]'
+    assert out(graph, "deps(//llm/vllm:0.9.2, 2)", "graph") == f'''\
+digraph jcb {{
+  rankdir=RL; newrank=true; ranksep=0.6; nodesep=0.15;
+  node [fontname="Helvetica", fontsize=11];
+  edge [color="#777777", arrowsize=0.7];
+  subgraph cluster_0 {{
+    label="llm";
+    {cluster}
+    "//llm/vllm:0.9.2" [label="vllm:0.9.2", tooltip="//llm/vllm:0.9.2 (container_layer)", {layer}];
+  }}
+  subgraph cluster_1 {{
+    label="pytorch";
+    {cluster}
+    "//pytorch:2.8" [label="pytorch:2.8", tooltip="//pytorch:2.8 (container_layer)", {layer}];
+    "//pytorch:pytorch" [label="pytorch:pytorch", tooltip="//pytorch:pytorch (alias)", {alias}];
+  }}
+  "//llm/vllm:0.9.2" -> "//pytorch:pytorch"{chain};
+  "//pytorch:pytorch" -> "//pytorch:2.8"{chain};
+}}
 '''
+    wheel_edge = '"//pytorch:2.8" -> "//pytorch:wheel";'
+    chain_edge = '"//pytorch:2.8" -> "//cuda/cuda:cuda" [penwidth=2, color="#1f4e99"];'
+    text = out(graph, "deps(//pytorch:2.8)", "graph")
+    assert wheel_edge in text and chain_edge in text  # a layer on a layer: the image chain, drawn thick
 
 
 def test_tree_marks_repeated_subtrees(graph):
@@ -145,7 +163,7 @@ def test_tree_marks_repeated_subtrees(graph):
 @pytest.mark.parametrize("output, order, message", [
     ("jsn", "sorted", "unknown output format 'jsn' (did you mean 'json'?)"),
     ("xml", "sorted", "unknown output format 'xml'; expected one of: label, label_kind, name, json, build, "
-                      "graph, tree"),
+                      "graph, tree, html"),
     ("label", "bild", "unknown order 'bild' (did you mean 'build'?)"),
     ("label", "random", "unknown order 'random'; expected one of: sorted, build, query"),
 ])

@@ -20,6 +20,16 @@ class Location:
         return f"{self.file}:{self.line}:{self.col}"
 
 
+# Every exit status jcb returns (README.md's table is checked against this by a test).
+EXIT_CODES = {
+    0: "success",
+    1: "analysis or build failure: an error in a BUILD file (at file:line:col), a graph problem, a failed stage",
+    2: "usage error: an unknown command or option, a bad label, pattern or query, a target that does not exist",
+    130: "interrupted (Ctrl-C)",
+}
+EXIT_INTERRUPTED = 130
+
+
 class JcbError(Exception):
     """Base of every error jcb reports to the user."""
 
@@ -42,6 +52,10 @@ class StarlarkError(JcbError):
 
 class AnalysisError(JcbError):
     """The target graph cannot be configured (missing dep, cycle, conflict, ...)."""
+
+
+class NotFoundError(AnalysisError):
+    """A label names no package or no target (a usage error when the user typed the label)."""
 
 
 class QueryError(JcbError):

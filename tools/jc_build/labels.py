@@ -40,6 +40,10 @@ def _check_package(path: str, text: str) -> None:
         raise LabelSyntaxError(f"invalid label '{text}': package paths are relative to the workspace and use '/'")
     if path == "":
         return
+    if path.endswith("/") and "//" not in path:
+        fixed = text.replace(path, path.rstrip("/"), 1)
+        raise LabelSyntaxError(f"invalid label '{text}': a package path does not end with '/'; "
+                               f"did you mean '{fixed}'?")
     for part in path.split("/"):
         if part in ("", ".", ".."):
             raise LabelSyntaxError(
@@ -104,9 +108,13 @@ class Pattern:
 
 
 def parse_pattern(text: str) -> Pattern:
-    """Parse ``//llm/...``, ``//...``, ``//llm/sglang:all`` / ``:*``, or a plain label."""
-    if text.startswith("//") and (text == "//..." or text.endswith("/...")):
-        package = text[2:-4] if text != "//..." else ""
+    """Parse ``//llm/...`` (also ``//llm/...:all``, as Bazel), ``//...``, ``//llm/sglang:all`` /
+    ``:*``, or a plain label."""
+    subtree, sep, name = text.partition(":")
+    if subtree.startswith("//") and (subtree == "//..." or subtree.endswith("/...")):
+        if sep and name not in ("all", "*", "all-targets"):
+            raise LabelSyntaxError(f"invalid pattern '{text}': after '...' only ':all' (or ':*') may follow")
+        package = subtree[2:-4] if subtree != "//..." else ""
         _check_package(package, text)
         return Pattern(package, None, recursive=True)
     package, sep, name = text.partition(":")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 
-from ..errors import AnalysisError
+from ..errors import AnalysisError, JcbError, NotFoundError, UsageError
 from ..labels import Label, LabelSyntaxError, parse_pattern
 from ..loading.packages import PackageLoader
 from ..loading.rules import RULES
@@ -37,6 +37,8 @@ class ConfiguredGraph:
         self._pin_candidates: dict[Label, bool] = {}
         self._closures: dict[Label, Edges] = {}
         self._shorthand: ShorthandIndex | None = None
+        # Errors of the packages and targets a wildcard passed over (each message once), for the command to report.
+        self.problems: dict[str, JcbError] = {}
         self._valid: set[Label] = set()
         self._kinds_checked: set[Label] = set()
 
@@ -100,18 +102,43 @@ class ConfiguredGraph:
         try:
             pattern = parse_pattern(text)
         except LabelSyntaxError as exc:
-            raise AnalysisError(str(exc)) from None
+            raise UsageError(str(exc)) from None
         if pattern.name is not None:
             label = Label(pattern.package, pattern.name)
-            self.target(label)
+            self._named(label)
             self.check_compatible(label)
             return [label]
         packages = [p for p in self.loader.all_packages() if pattern.matches_package(p)]
         if not packages:
-            raise AnalysisError(f"no packages match '{text}'"
-                                f"{did_you_mean(pattern.package, self.loader.all_packages())}")
-        labels = [Label(p, name) for p in packages for name in self.loader.load_package(p)]
-        return [label for label in labels if self.is_compatible(label)]
+            raise UsageError(f"no packages match '{text}'"
+                             f"{did_you_mean(pattern.package, self.loader.all_packages())}")
+        labels = [Label(p, name) for p in packages for name in self._loaded_or_noted(p)]
+        return [label for label in labels if self._compatible_or_noted(label)]
+
+    def _loaded_or_noted(self, package: str) -> list[str]:
+        """The target names of ``package``; none, and the error kept in ``problems``, if it is broken."""
+        try:
+            return list(self.loader.load_package(package))
+        except JcbError as exc:
+            self.problems.setdefault(str(exc), exc)
+            return []
+
+    def _compatible_or_noted(self, label: Label) -> bool:
+        """``is_compatible``, with an error in what ``label`` needs kept in ``problems`` (then False)."""
+        try:
+            return self.is_compatible(label)
+        except JcbError as exc:
+            self.problems.setdefault(str(exc), exc)
+            return False
+
+    def _named(self, label: Label) -> Target:
+        """The target a label on the command line names; one that does not exist is a usage error
+        (a label in a BUILD file that names nothing stays an analysis error)."""
+        try:
+            self.loader.target(label)  # a broken BUILD file or a refused symlink stays what it is
+        except NotFoundError as exc:
+            raise UsageError(exc.message) from None
+        return self.target(label)
 
     def shorthand(self) -> ShorthandIndex:
         if self._shorthand is None:

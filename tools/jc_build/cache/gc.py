@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from .action_cache import ActionCache
 from .cas import Cas
@@ -27,6 +28,14 @@ def parse_size(text: str) -> int:
             "K, M, G or T suffix (powers of 1024), e.g. 123, 500M or 10G"
         )
     return int(float(m[1]) * _UNITS[(m[2] or "").upper()])
+
+
+class External(Protocol):
+    """Bytes outside the cache directory that its entries hold (jcb's layer images)."""
+
+    def total(self) -> int: ...
+    def keeps(self, key: str) -> bool: ...  # the entry ``key`` must stay (what it holds is needed)
+    def evict(self, key: str) -> None: ...  # the entry ``key`` is being removed
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,11 @@ def measure(root: Path, cas: Cas, actions: ActionCache) -> CacheStats:
     return CacheStats(root, len(entries), len(blobs), sum(entries) + sum(blobs))
 
 
-def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, now: float) -> GcReport:
-    """Evict least recently used entries until they and the blobs they reference fit in
-    ``max_size_bytes``, deleting blobs no remaining entry references.
+def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, now: float,
+            external: External | None = None) -> GcReport:
+    """Evict least recently used entries until they, the blobs they reference and the
+    ``external`` bytes they hold fit in ``max_size_bytes``, deleting blobs no remaining entry
+    references (``external`` is told of each entry removed and removes its own part later).
 
     The caller holds the exclusive cache lock, so no session is open. Blobs that were
     unreferenced before this run and are younger than ``GRACE_S`` are kept and not
@@ -66,7 +77,7 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
     Unusable entries (corrupt, or referencing missing blobs) are removed first.
     """
     blobs = dict(cas.blobs())
-    live, removed_entries, freed = _usable_entries(actions, blobs)
+    live, removed_entries, freed = _usable_entries(actions, blobs, external)
     removed_blobs = 0
     refs: Counter[Digest] = Counter(d for *_, digests in live for d in digests)
     entry_bytes = sum(size for _, _, size, _ in live)
@@ -85,9 +96,13 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
             drop_blob(digest)
 
     for _, key, size, digests in sorted(live):
-        if in_use <= max_size_bytes:
+        if in_use + (external.total() if external is not None else 0) <= max_size_bytes:
             break
+        if external is not None and external.keeps(key):
+            continue
         actions.path(key).unlink(missing_ok=True)
+        if external is not None:
+            external.evict(key)
         removed_entries += 1
         freed += size
         total -= size
@@ -102,9 +117,10 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
     return GcReport(removed_entries, removed_blobs, removed_temp, freed + temp_bytes, total)
 
 
-def _usable_entries(actions: ActionCache, blobs: Mapping[Digest, object]) -> tuple[list[tuple[int, str, int, set[Digest]]],
-                                                                              int, int]:
-    """Entries as (mtime_ns, key, size, blobs), after discarding unusable ones; how many were, their bytes."""
+def _usable_entries(actions: ActionCache, blobs: Mapping[Digest, object], external: External | None
+                    ) -> tuple[list[tuple[int, str, int, set[Digest]]], int, int]:
+    """Entries as (mtime_ns, key, size, blobs), after discarding unusable ones (``external`` is
+    told of each); how many were, their bytes."""
     live: list[tuple[int, str, int, set[Digest]]] = []
     removed = freed = 0
     for key, st in actions.keys():
@@ -115,6 +131,8 @@ def _usable_entries(actions: ActionCache, blobs: Mapping[Digest, object]) -> tup
         if result is None:
             removed += 1
             freed += st.st_size
+            if external is not None:
+                external.evict(key)
             continue
         live.append((st.st_mtime_ns, key, st.st_size, result.digests()))
     return live, removed, freed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from .backend import CacheBackend, MissingBlobError
 from .cas import Cas
 from .digest import Digest
 from .fs import CacheLock
-from .gc import CacheStats, GcReport, collect, measure
+from .gc import CacheStats, External, GcReport, collect, measure
 
 
 class LocalCache(CacheBackend):
@@ -86,7 +87,32 @@ class LocalCache(CacheBackend):
         with self._lock.shared():
             return measure(self.root, self._cas, self._actions)
 
-    def gc(self, max_size_bytes: int) -> GcReport:
-        """Shrink the cache to ``max_size_bytes`` (LRU); waits for other processes' sessions."""
+    def images(self) -> dict[str, str]:
+        """Action key -> image ID of every entry that names an image."""
+        with self._lock.shared():
+            return self._images()
+
+    def _images(self) -> dict[str, str]:
+        results = (self._actions.read(key) for key, _ in self._actions.keys())
+        return {r.key: r.image_id for r in results if r is not None and r.image_id}
+
+    def clear(self, then: Callable[[dict[str, str]], None] | None = None) -> tuple[int, int]:
+        """Remove every entry and blob (``jcb clean``); first ``then(self.images())``, under the
+        same exclusive lock. The numbers of entries and blobs removed."""
         with self._lock.exclusive():
-            return collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time())
+            if then is not None:
+                then(self._images())
+            entries, blobs = len(list(self._actions.keys())), len(list(self._cas.blobs()))
+            for directory in (self._actions.dir, self.root / "cas"):
+                shutil.rmtree(directory, ignore_errors=True)
+            return entries, blobs
+
+    def gc(self, max_size_bytes: int, external: External | None = None,
+           then: Callable[[], None] | None = None) -> GcReport:
+        """Shrink the cache to ``max_size_bytes`` (LRU), counting ``external`` bytes too; waits
+        for other processes' sessions; ``then`` runs before the lock is released."""
+        with self._lock.exclusive():
+            report = collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time(), external)
+            if then is not None:
+                then()
+            return report

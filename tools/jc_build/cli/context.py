@@ -34,6 +34,7 @@ class Context:
 
     @cached_property
     def platform(self) -> Platform:
+        """--platform, else $JCB_PLATFORM, else the config file's, else WORKSPACE.star's default."""
         return self.workspace.platform(getattr(self.args, "platform", None) or os.environ.get("JCB_PLATFORM")
                                        or self.config.platform)
 
@@ -56,6 +57,17 @@ class Context:
         cache = (LoadCache(None) if os.environ.get("JCB_NO_LOAD_CACHE")
                  else LoadCache.for_workspace(self.cache_dir, self.workspace.root, self.platform))
         return PackageLoader(self.workspace, self.platform, cache)
+
+    def report_problems(self) -> int:
+        """Print the errors of the packages a wildcard passed over, each at its file:line:col;
+        1 if there were any (the command did the rest), else 0."""
+        problems = self.graph.problems if "graph" in self.__dict__ else {}
+        for exc in problems.values():
+            self.err.write(f"jcb: error: {exc}\n")
+        if problems:
+            self.err.write(f"jcb: {len(problems)} package{'s' if len(problems) > 1 else ''} or target"
+                           f"{'s' if len(problems) > 1 else ''} could not be loaded or analysed; the rest was done\n")
+        return 1 if problems else 0
 
     def close(self) -> None:
         """Keep what this invocation loaded for the next one."""

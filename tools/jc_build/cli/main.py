@@ -7,14 +7,15 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from ..errors import JcbError
+from ..errors import EXIT_INTERRUPTED, JcbError
 
 # command name -> module under jc_build.cli.commands; imported only when used, to keep start-up fast.
 COMMANDS = {
     "query": "query", "tag": "tag", "plan": "plan", "build": "build", "explain": "explain", "cache": "cache",
     "docs": "docs", "run": "run", "autotag": "autotag", "fetch": "fetch", "lock": "lock",
-    "import": "import_",
+    "import": "import_", "clean": "clean", "info": "info",
 }
 DESCRIPTION = """\
 jcb builds NVIDIA Jetson container images from Starlark BUILD.star files: every layer and
@@ -69,6 +70,39 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+def _unrecognized(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> None:
+    """A usage error for words the command does not take, with its usage and, for a misspelt
+    option, the option it has that is closest (``--platfrom`` -> ``--platform``)."""
+    from ..suggest import did_you_mean
+    child = parser
+    while sub := next((a for a in child._actions if isinstance(a, argparse._SubParsersAction)), None):
+        name = getattr(args, sub.dest, None)  # the (sub)command chosen, e.g. `cache` then `stats`
+        if name not in sub.choices:
+            break
+        child = sub.choices[name]
+    options = [o for action in child._actions for o in action.option_strings if o.startswith("--")]
+    wrong = next((word for word in extra if word.startswith("-")), extra[0])
+    hint = did_you_mean(wrong.split("=", 1)[0].replace("_", "-"), options) if wrong.startswith("-") else ""
+    child.error(f"unrecognized argument{'s' if len(extra) > 1 else ''}: {' '.join(extra)}{hint}")
+
+
+def _split_forwarded(parser: argparse.ArgumentParser, argv: list[str]) -> tuple[list[str], Any]:
+    """For a command that forwards what it does not know (``jcb run`` to ``docker run``): the
+    words left to argparse and what the command's ``split_argv`` set aside; else ``argv, None``."""
+    index = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if index is None or argv[index] not in COMMANDS:
+        return argv, None
+    command = importlib.import_module(f"{__package__}.commands.{COMMANDS[argv[index]]}")
+    split = getattr(command, "split_argv", None)
+    if split is None:
+        return argv, None
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    options = {option: action.nargs != 0 for action in sub.choices[argv[index]]._actions
+               for option in action.option_strings}
+    words, forwarded = split(argv[index + 1:], options)
+    return [*argv[:index + 1], *words], forwarded
+
+
 def _version() -> str:
     from .. import __version__
     return __version__
@@ -77,18 +111,14 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     from .context import Context
     argv = list(sys.argv[1:] if argv is None else argv)
-    command: list[str] = []
-    if "--" in argv:  # `jcb run TARGET [options] -- CMD...`: what follows is not jcb's
-        argv, command = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     parser = build_parser(argv)
+    argv, forwarded = _split_forwarded(parser, argv)
     args, extra = parser.parse_known_args(argv)
-    if command and not hasattr(args, "command_argv"):
-        parser.error(f"'jcb {args.command}' takes no command after '--'")
-    if hasattr(args, "command_argv"):
-        args.command_argv = command
+    if forwarded is not None:
+        args.forwarded = forwarded
     words = getattr(args, "trailing_words", None)  # e.g. query words given after options
     if extra and (words is None or any(word.startswith("-") for word in extra)):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        _unrecognized(parser, args, extra)
     if extra:
         getattr(args, words).extend(extra)
     if not getattr(args, "command", None):
@@ -96,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     ctx = Context(args)
     try:
-        return args.run(ctx) or 0
+        code = args.run(ctx) or 0
+        return max(code, ctx.report_problems())
     except JcbError as exc:
         colour = args.color == "yes" or (args.color == "auto" and sys.stderr.isatty() and not os.environ.get("NO_COLOR"))
         prefix = "\x1b[1;31merror:\x1b[0m" if colour else "error:"
@@ -104,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("jcb: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     finally:
         ctx.close()
 

@@ -33,16 +33,21 @@ def add_engine_and_caches(parser: argparse.ArgumentParser) -> None:
     add_remote_cache(parser)
 
 
-def add_progress(parser: argparse.ArgumentParser, help_text: str) -> None:
+PROGRESS_HELP = ("how to show the build on stderr: tty (a live view), plain (every BuildKit line with its "
+                 "stage's label), quiet, rawjson (one JSON object per event); auto (default) is tty on a "
+                 "terminal, plain otherwise")
+
+
+def add_progress(parser: argparse.ArgumentParser, help_text: str = PROGRESS_HELP) -> None:
     """--progress, one of execution/progress.py's MODES (commands that take it import execution anyway)."""
-    from ..execution.progress import MODES
-    parser.add_argument("--progress", choices=MODES, default="auto", help=help_text)
+    from ..execution.progress import ALIASES, MODES
+    parser.add_argument("--progress", choices=(*MODES, *ALIASES), default="auto", metavar="MODE", help=help_text)
 
 
 def add_image_arguments(parser: argparse.ArgumentParser) -> None:
     """What a command that finds or builds one image takes (autotag, run)."""
     parser.add_argument("target", help="a container_layer label or jetson-containers name")
     parser.add_argument("--registry", metavar="HOST[/PATH]",
-                        help="where to look for a published image (default: WORKSPACE.star's registry)")
-    add_progress(parser, "how to show a build, on stderr")
+                        help="where to look for jcb's image by name (default: WORKSPACE.star's registry)")
+    add_progress(parser)
     add_engine_and_caches(parser)

@@ -4,6 +4,7 @@ making plans and executing them. Commands import this module, never one another.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from .context import Context
@@ -23,10 +24,15 @@ BUILDABLE = ("container_layer", "wheel")
 
 
 def resolve_targets(ctx: Context, texts: list[str]) -> list[Label]:
-    """Buildable labels named by ``texts`` (aliases followed); wildcards skip other kinds."""
+    """Buildable labels named by ``texts`` (aliases followed), left to right; a text starting
+    with ``-`` removes what it names (as Bazel's ``-- //... -//llm/...``); wildcards skip other kinds."""
     from ..errors import UsageError
     labels: list[Label] = []
     for text in texts:
+        if text.startswith("-"):
+            dropped = {ctx.graph.resolve_alias(label) for label in ctx.graph.resolve_pattern(text[1:])}
+            labels = [label for label in labels if label not in dropped]
+            continue
         found = ctx.graph.resolve_pattern(text)
         buildable = []
         for label in found:
@@ -39,6 +45,8 @@ def resolve_targets(ctx: Context, texts: list[str]) -> list[Label]:
         if not buildable:
             raise UsageError(f"'{text}' names no container_layer or wheel target")
         labels.extend(buildable)
+    if not labels:
+        raise UsageError(f"'{' '.join(texts)}' leaves no target to build")
     return list(dict.fromkeys(labels))
 
 
@@ -64,7 +72,8 @@ def open_cache(ctx: Context) -> LocalCache:
 
 
 def open_remote_cache(ctx: Context) -> RegistryCache | None:
-    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE or WORKSPACE.star; None if off."""
+    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE, the config file or WORKSPACE.star;
+    None if off."""
     from ..cache import RegistryCache
     args = ctx.args
     location = "" if args.no_remote_cache else (
@@ -109,10 +118,12 @@ def locked_commits(lock: Lock) -> dict[str, str]:
 
 
 def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True,
-               hermetic: bool = False) -> list[Plan]:
+               hermetic: bool = False, build_args: Mapping[str, str] | None = None) -> list[Plan]:
     """The plans of ``labels``, their base image's digest from ``engine`` (pulled unless ``pull_base``
     is False: then a missing base image is a warning and the keys are computed without it); tag-only
-    sources pinned by jcb.lock; ``hermetic`` plans (wheels compiled, never taken from an index)."""
+    sources pinned by jcb.lock; ``hermetic`` plans (wheels compiled, never taken from an index);
+    ``build_args`` override declared build arguments (--build-arg)."""
+    from ..errors import UsageError
     from ..execution import EngineBaseImages
     from ..plan import make_plan
     for label in labels:  # analysis errors first: they say more than a missing base image
@@ -124,8 +135,13 @@ def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: boo
 
     base_images = EngineBaseImages(engine, ctx.platform.name, pull=pull_base, on_missing=missing)
     commits = locked_commits(read_lock(ctx))
-    return [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images, locked_commits=commits,
-                      hermetic=hermetic) for label in labels]
+    plans = [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images, locked_commits=commits,
+                       hermetic=hermetic, build_args=build_args) for label in labels]
+    declared = {name for plan in plans for stage in plan.stages for name in stage.build_args}
+    for name in sorted(set(build_args or {}) - declared):
+        raise UsageError(f"--build-arg {name}: no stage of {', '.join(map(str, labels))} declares it "
+                         f"(build_args of a target; declared: {', '.join(sorted(declared)) or 'none'})")
+    return plans
 
 
 def execute(ctx: Context, executor: Executor, plans: list[Plan], options: BuildOptions,
@@ -145,37 +161,6 @@ def execute(ctx: Context, executor: Executor, plans: list[Plan], options: BuildO
         names = ", ".join(str(r.stage.label) for r in report.failed)
         raise BuildError(f"{len(report.failed)} stage{'s' if len(report.failed) > 1 else ''} failed: {names}")
     return report
-
-
-def image_for(ctx: Context, text: str, *, registry: str = "", build: bool = True,
-              progress: str = "auto") -> str:
-    """A local image of the layer ``text`` names, pulled or built if needed."""
-    from ..errors import BuildError
-    from ..execution import BuildOptions, default_jobs
-    label = layer_label(ctx, text)
-    engine = detect_engine(ctx)
-    (plan,) = make_plans(ctx, [label], engine)
-    name = plan.root_stage.image_name or ""
-    executor = make_executor(ctx, engine)
-    if not executor.to_build([plan], default_jobs()) and engine.image_exists(name):
-        return name
-    if registry and _pulled(engine, plan, f"{registry.rstrip('/')}/{name}"):
-        return name
-    if not build:
-        raise BuildError(f"no image of {label} for platform '{ctx.platform.name}' is present or pulled "
-                         f"({name}); build it with `jcb build {label} --platform={ctx.platform.name}`")
-    execute(ctx, executor, [plan], BuildOptions(jobs=default_jobs(), progress=progress), summary_to=ctx.err)
-    return name
-
-
-def _pulled(engine: Engine, plan: Plan, ref: str) -> bool:
-    """Pull ``ref`` and tag it with the plan's image name; False when the registry has no such image."""
-    if not engine.pull(ref):
-        return False
-    image_id = engine.image_id(ref)
-    if image_id:
-        engine.tag(image_id, plan.root_stage.image_name or "")
-    return bool(image_id)
 
 
 def stage_sources(ctx: Context, labels: list[Label]) -> list[StageSource]:

@@ -10,7 +10,7 @@ from jc_build.engine.classic import DockerBuildkitEngine
 from jc_build.engine.detect import BUILDERS, detect_engine
 from jc_build.engine.emulation import EmulationUnavailable, check_can_run
 from jc_build.engine.errors import EngineError, EngineUnavailable, SolveFailed
-from jc_build.engine.model import Engine, SolveRequest, SolveResult
+from jc_build.engine.model import Engine, ImageInfo, SolveRequest, SolveResult
 
 __all__ = [
     "BUILDERS",
@@ -20,6 +20,7 @@ __all__ = [
     "Engine",
     "EngineError",
     "EngineUnavailable",
+    "ImageInfo",
     "SolveFailed",
     "SolveRequest",
     "SolveResult",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import collections
+import json
 import subprocess
 import sys
 import tempfile
@@ -11,10 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from jc_build.engine.errors import EngineError, SolveFailed
-from jc_build.engine.model import LogCallback, SolveRequest, SolveResult
+from jc_build.engine.model import ImageInfo, LogCallback, SolveRequest, SolveResult
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -98,6 +99,22 @@ class CliEngine(abc.ABC):
                               capture_output=True, text=True)
         return proc.stdout.split()
 
+    def images(self, refs: Sequence[str] | None = None) -> list[ImageInfo]:
+        """Details of the images among ``refs`` that exist (every image for None), in one
+        ``docker image inspect`` call."""
+        if refs is None:
+            listed = subprocess.run([self.cli, "image", "ls", "-q", "--no-trunc"], capture_output=True, text=True)
+            refs = list(dict.fromkeys(listed.stdout.split()))
+        if not refs:
+            return []
+        proc = subprocess.run([self.cli, "image", "inspect", "--format", _IMAGE_FORMAT, *refs],
+                              capture_output=True, text=True)
+        return [_image_info(json.loads(line)) for line in proc.stdout.splitlines() if line.strip()]
+
+    def remove_image(self, ref: str) -> bool:
+        """``docker rmi REF`` (no force: an image a container uses stays); whether it went."""
+        return subprocess.run([self.cli, "rmi", ref], capture_output=True, text=True).returncode == 0
+
     def image_exists(self, ref: str) -> bool:
         return bool(self._inspect_ids([ref]))
 
@@ -164,6 +181,13 @@ class CliEngine(abc.ABC):
             fn()
         except DockerException as e:
             raise EngineError(f"cannot {what}: {_last_line(e.stderr)}") from None
+
+
+_IMAGE_FORMAT = '{"id":{{json .Id}},"size":{{json .Size}},"layers":{{json .RootFS.Layers}},"tags":{{json .RepoTags}}}'
+
+
+def _image_info(data: dict[str, Any]) -> ImageInfo:
+    return ImageInfo(data["id"], int(data["size"] or 0), tuple(data["layers"] or ()), tuple(data["tags"] or ()))
 
 
 def _last_line(text: str | None) -> str:

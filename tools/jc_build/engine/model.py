@@ -25,7 +25,7 @@ class SolveRequest:
     log_path: Path | None = None
     cache_from: tuple[str, ...] = ()
     inline_cache: bool = False
-    no_cache: bool = False  # rebuild every step (``jcb build --check``)
+    no_cache: bool = False  # BuildKit's own cache is not used either (``--no-cache``, ``jcb build --check``)
 
     def all_build_args(self) -> dict[str, str]:
         """``build_args`` plus ``BUILDKIT_INLINE_CACHE=1`` when ``inline_cache`` is set."""
@@ -47,10 +47,21 @@ class SolveResult:
     log_path: Path | None
 
 
+@dataclass(frozen=True)
+class ImageInfo:
+    """An image on the daemon: its ID, size in bytes, layer diff IDs (base first) and tags."""
+
+    id: str
+    size: int
+    layers: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
 class Engine(Protocol):
     """What the executor needs from a Docker daemon with BuildKit."""
 
     name: str
+    cli: str  # the docker CLI it drives (``jcb run`` runs ``CLI run ...``)
 
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult: ...
     def image_exists(self, ref: str) -> bool: ...
@@ -71,3 +82,5 @@ class Engine(Protocol):
         remove: bool = True,
     ) -> int: ...
     def runtimes(self) -> set[str]: ...
+    def images(self, refs: Sequence[str] | None = None) -> list[ImageInfo]: ...  # None: every image
+    def remove_image(self, ref: str) -> bool: ...  # untag a name, or remove an untagged ID

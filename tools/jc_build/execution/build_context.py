@@ -10,6 +10,7 @@ from pathlib import Path
 from ..cache import ActionResult, CacheBackend, sha256_file
 from ..errors import BuildError
 from ..plan import SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, Stage
+from .options import SecretSource
 from .wheels import fetch_wheels
 
 DEFAULT_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -35,17 +36,20 @@ def stage_context(stage: Stage, wheel_results: Mapping[str, ActionResult], cache
             fetch_wheels(wheel_results[key].outputs, cache, wheels)
 
 
-def secret_files(stage: Stage, env: Mapping[str, str] = os.environ) -> dict[str, Path]:
-    """The files behind the stage's secret ids; a secret with no file on this host is left out.
-
-    ``cabundle`` is ``$JCB_CA_BUNDLE``, else the system CA bundle if it exists. BuildKit skips
-    a secret mount whose secret is not given, so builds work without one.
+def secret_files(stage: Stage, given: Mapping[str, SecretSource], scratch: Path,
+                 env: Mapping[str, str] = os.environ) -> dict[str, Path]:
+    """The files behind the stage's secret ids: those ``given`` (``--secret``; an env value
+    written under ``scratch``), and ``cabundle``: ``$JCB_CA_BUNDLE``, else the system CA bundle
+    if it exists (BuildKit skips a mount whose secret is not given, so builds work without one).
     """
     files: dict[str, Path] = {}
     for sid in stage.secrets:
-        if sid != SECRET_CABUNDLE:
-            raise BuildError(f"{stage.label} asks for secret '{sid}'; jcb provides only '{SECRET_CABUNDLE}'")
-        if env.get("JCB_CA_BUNDLE"):
+        if sid in given:
+            scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
+            files[sid] = given[sid].write_to(scratch, env)
+        elif sid != SECRET_CABUNDLE:
+            raise BuildError(f"{stage.label} needs secret '{sid}'; give --secret id={sid},src=FILE (or env=VAR)")
+        elif env.get("JCB_CA_BUNDLE"):
             bundle = Path(env["JCB_CA_BUNDLE"])
             if not bundle.is_file():
                 raise BuildError(f"JCB_CA_BUNDLE={bundle} is not a file")

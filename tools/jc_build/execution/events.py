@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import IO
 
 OUTCOMES = ("cached", "pulled", "built", "failed", "skipped")
+# The progress state in which each stage's part of a build ends ("done" is the state of "built").
+ENDED = frozenset({"cached", "pulled", "done", "failed", "skipped"})
 
 
 @dataclass(frozen=True)

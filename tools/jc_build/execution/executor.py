@@ -4,7 +4,7 @@ optionally in front of a remote one."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -17,9 +17,10 @@ from .events import EventLog, StageEvent, Summary
 from .explain import explain_stage
 from .progress import NullProgress, Progress, make_progress
 from .remote import RemoteImages
+from .options import SecretSource, SkipTests
 from .scheduler import Scheduler, lookup_all, needed_stages
 from .source_staging import SourceStager
-from .stage_runner import StageRun, StageRunner
+from .stage_runner import Asked, StageRun, StageRunner, failing_output
 
 LOG_TAIL_LINES = 15
 
@@ -28,9 +29,11 @@ LOG_TAIL_LINES = 15
 class BuildOptions:
     jobs: int
     keep_going: bool = False
-    run_tests: bool = True
-    progress: str = "auto"  # auto | plain | rich
+    skip_tests: SkipTests = SkipTests()
+    progress: str = "auto"  # one of progress.MODES
     event_log: Path | None = None
+    secrets: Mapping[str, SecretSource] = field(default_factory=dict)
+    no_cache: bool = False
 
 
 @dataclass
@@ -71,9 +74,9 @@ class Executor:
         self.cache: CacheBackend = local if remote is None else TieredCache(local, remote, on_warning=remote.warn)
         self.images = None if remote is None else RemoteImages(remote)
 
-    def runner(self, plans: Sequence[Plan], progress: Progress, run_tests: bool = True) -> StageRunner:
+    def runner(self, plans: Sequence[Plan], progress: Progress, asked: Asked | None = None) -> StageRunner:
         return StageRunner(self.engine, self.cache, self.local.root, plans_platform(plans), progress,
-                           run_tests=run_tests, remote=self.images, sources=self.sources)
+                           asked=asked, remote=self.images, sources=self.sources)
 
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
         """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""
@@ -82,7 +85,9 @@ class Executor:
         progress = make_progress(options.progress, stream)
         try:
             with self.cache.session():
-                scheduler = Scheduler(self.runner(plans, progress, options.run_tests), events, progress,
+                asked = Asked(options.secrets, options.skip_tests, frozenset(p.root_key for p in plans),
+                              options.no_cache)
+                scheduler = Scheduler(self.runner(plans, progress, asked), events, progress,
                                       jobs=options.jobs, keep_going=options.keep_going)
                 runs = scheduler.run(merged_stages(plans), [p.root_key for p in plans])
         finally:
@@ -116,15 +121,18 @@ class Executor:
 
 
 def failure_report(run: StageRun) -> str:
-    """What a person needs about a failed stage: label, failing step, last log lines, log path."""
+    """What a person needs about a failed stage, each once: label, failing command (or the
+    error), what the command printed last, the log's path."""
     stage = run.stage
     lines = [f"FAILED {stage.label} ({stage.kind} on {stage.platform}, key {stage.short_key})"]
     if run.step:
-        lines.append(f"  failing step: {run.step}")
-    lines.extend("  " + line for line in run.error.splitlines())
-    if run.tail:
-        lines.append("  last log lines:")
-        lines.extend("    " + line for line in run.tail[-LOG_TAIL_LINES:])
+        lines.append(f"  failing command: {run.step}")
+    else:
+        lines.extend("  " + line for line in run.error.splitlines())
+    output = failing_output(run.tail)[-LOG_TAIL_LINES:]
+    if output:
+        lines.append("  its last output:" if run.step else "  last log lines:")
+        lines.extend("    " + line for line in output)
     if run.log_path:
         lines.append(f"  full log: {run.log_path}")
     return "\n".join(lines)

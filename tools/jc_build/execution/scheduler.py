@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..plan import Stage
 from .events import EventLog, StageEvent
+from .options import check_secrets
 from .progress import Progress
 from .stage_runner import Lookup, StageRun, StageRunner
 
@@ -55,8 +56,11 @@ class Scheduler:
 
     def run(self, stages: Sequence[Stage], roots: Iterable[str]) -> dict[str, StageRun]:
         """The runs of the stages that ran (cached, built or failed), by key."""
+        self.progress.start(len(stages))
         lookups = lookup_all(stages, self.runner, self.jobs)
         needed = needed_stages(stages, roots, lookups)
+        check_secrets([s for s in stages if s.key in needed and lookups[s.key].result is None],
+                      self.runner.asked.secrets)
         for stage in stages:
             if stage.key not in needed:
                 found = lookups[stage.key]
@@ -118,7 +122,7 @@ class Scheduler:
     def _record(self, run: StageRun) -> None:
         stage = run.stage
         detail = {"cached": "", "pulled": "", "built": f"{run.duration_s:.1f}s",
-                  "failed": run.step or run.error}[run.outcome]
+                  "failed": f"log {run.log_path}" if run.log_path else run.error}[run.outcome]
         self.progress.state(stage.key, str(stage.label), "done" if run.outcome == "built" else run.outcome, detail)
         self.events.record(StageEvent(
             label=str(stage.label), platform=stage.platform, key=stage.key, kind=stage.kind, outcome=run.outcome,

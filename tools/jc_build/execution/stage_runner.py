@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from shlex import quote
 
@@ -30,6 +30,7 @@ from ..plan import Stage
 from .build_context import secret_files, stage_context
 from .explain import LastUsed, inputs_meta
 from .normalize import normalize_wheel
+from .options import SecretSource, SkipTests
 from .progress import Progress
 from .remote import REMOTE_IMAGE_META, RemoteImages
 from .source_staging import SourceStager
@@ -40,6 +41,18 @@ TEST_OUTPUT_LINES = 40
 _STEP = re.compile(r"^\s*> (\[[^\]]+\] .*?):?\s*$")
 _EXECUTOR = re.compile(r"executor failed running \[.*\]: (.*)$")
 _CAUSE = re.compile(r"executor failed running|ERROR|error:|failed to", re.I)
+_VERTEX_ERROR = re.compile(r"^#(\d+) ERROR\b")
+_VERTEX_OUTPUT = re.compile(r"^#(\d+) \d+\.\d+ (.*)$")  # `#5 0.664 about to fail`
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the person asked of this build beyond the plan (see ``options``)."""
+
+    secrets: Mapping[str, SecretSource] = field(default_factory=dict)
+    skip_tests: SkipTests = SkipTests()
+    roots: frozenset[str] = frozenset()  # keys of the requested targets' stages
+    no_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,14 +94,14 @@ class StageRunner:
     """Runs single stages; ``state_dir`` (the cache directory) holds logs, locks and the explain index."""
 
     def __init__(self, engine: Engine, cache: CacheBackend, state_dir: Path, platform: Platform,
-                 progress: Progress, *, run_tests: bool = True, remote: RemoteImages | None = None,
+                 progress: Progress, *, asked: Asked | None = None, remote: RemoteImages | None = None,
                  sources: SourceStager | None = None):
         self.engine = engine
         self.sources = sources
         self.cache = cache
         self.platform = platform
         self.progress = progress
-        self.run_tests = run_tests
+        self.asked = asked or Asked()
         self.remote = remote
         self.logs_dir = state_dir / "logs"
         self.locks_dir = state_dir / "locks"
@@ -104,6 +117,8 @@ class StageRunner:
         """A hit is a cached result whose image exists or can be pulled (layers), or whose wheels
         are stored (locally, or copied from the remote cache now). ``present``: image IDs known to
         exist (from ``present_images``); others are asked of the daemon."""
+        if self.asked.no_cache:
+            return Lookup(None, "--no-cache")
         result, tier = self.cache.find_action(stage.key)
         remote = tier == "remote"
         if result is None:
@@ -166,7 +181,7 @@ class StageRunner:
         return result
 
     def _wants_tests(self, stage: Stage) -> bool:
-        return self.run_tests and stage.kind == "layer" and bool(stage.tests)
+        return stage.kind == "layer" and bool(stage.tests) and not self.asked.skip_tests.skips(stage, self.asked.roots)
 
     # -- build ------------------------------------------------------------------------
     def _build(self, stage: Stage, done: Mapping[str, StageRun], reason: str, started: float) -> StageRun:
@@ -180,7 +195,7 @@ class StageRunner:
                 wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
                 stage_context(stage, wheel_results, self.cache, context)
                 epoch = self._stage_sources(stage, context)
-                request = self._solve_request(stage, done, context, out_dir, epoch)
+                request = self._solve_request(stage, done, Path(tmp), epoch)
                 solves = 1
                 try:
                     solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
@@ -220,7 +235,7 @@ class StageRunner:
         context, out_dir = scratch / "context", scratch / "out"
         stage_context(stage, {k: _result_of(done, k, stage) for k in stage.wheel_inputs}, self.cache, context)
         epoch = self._stage_sources(stage, context)
-        request = replace(self._solve_request(stage, done, context, out_dir, epoch), tags=(), no_cache=True,
+        request = replace(self._solve_request(stage, done, scratch, epoch), tags=(), no_cache=True,
                           log_path=scratch / "check.log")
         solved = self.engine.solve(request)
         for wheel in sorted(out_dir.rglob("*.whl")) if epoch is not None else []:
@@ -235,20 +250,22 @@ class StageRunner:
             raise BuildError(f"{stage.label} has sources but this build has no source fetcher")
         return self.sources.stage(stage, context)
 
-    def _solve_request(self, stage: Stage, done: Mapping[str, StageRun], context: Path, out_dir: Path,
+    def _solve_request(self, stage: Stage, done: Mapping[str, StageRun], tmp: Path,
                        epoch: int | None = None) -> SolveRequest:
-        """What the engine solves for ``stage``: its Dockerfile and context, base, secrets, output."""
+        """What the engine solves for ``stage``: its Dockerfile and context (``tmp``/context), base,
+        secrets (an env secret's value in a file under ``tmp``), output (``tmp``/out)."""
         epoch_arg = {} if epoch is None else {"SOURCE_DATE_EPOCH": str(epoch)}
         return SolveRequest(
-            context_dir=context,
+            context_dir=tmp / "context",
             dockerfile=stage.dockerfile,
             tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
             build_args={**stage.build_args, **epoch_arg, "JCB_BASE": self._base_ref(stage, done)},
-            secrets=secret_files(stage),
-            output_dir=out_dir if stage.kind == "wheel" else None,
+            secrets=secret_files(stage, self.asked.secrets, tmp / "secrets"),
+            output_dir=tmp / "out" if stage.kind == "wheel" else None,
             platform=stage.oci_platform,
             network=None if stage.network == "default" else stage.network,
             log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
+            no_cache=self.asked.no_cache,
         )
 
     def _base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
@@ -327,3 +344,11 @@ def failing_step(tail: list[str]) -> str:
     if m := _EXECUTOR.search(cause):
         cause = m[1]  # the command is already in the step
     return f"{step}: {cause}" if step and cause else step or cause
+
+
+def failing_output(tail: Sequence[str]) -> list[str]:
+    """What the failing BuildKit step printed (``#N <time> text`` lines of the vertex that
+    reports ``#N ERROR``), without BuildKit's framing; the whole tail if none can be told apart."""
+    vertex = next((m[1] for line in reversed(tail) if (m := _VERTEX_ERROR.match(line))), None)
+    output = [m[2] for line in tail if (m := _VERTEX_OUTPUT.match(line)) and m[1] == vertex]
+    return output if vertex is not None else list(tail)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import AnalysisError, Location
+from ..errors import AnalysisError, Location, NotFoundError
 from ..model import Platform, Target
 from ..suggest import did_you_mean
 from .builtins import STEP_HELPERS, make_select
@@ -76,7 +76,7 @@ class PackageLoader:
             return self._packages[package]
         build_file = self.pkgs_dir / package / BUILD_FILE
         if not build_file.is_file():
-            raise AnalysisError(f"no package '//{package}': there is no pkgs/{package}/{BUILD_FILE}"
+            raise NotFoundError(f"no package '//{package}': there is no pkgs/{package}/{BUILD_FILE}"
                                 f"{did_you_mean(package, self.all_packages())}")
         # os.walk never descends into symlinks, so only packages it did not find need the check.
         walked = self._all_packages is not None and package in self._walked
@@ -100,7 +100,7 @@ class PackageLoader:
         """The target named by ``label``; AnalysisError with a suggestion when it does not exist."""
         targets = self.load_package(label.package)
         if label.name not in targets:
-            raise AnalysisError(f"no target '{label.name}' in package '//{label.package}'"
+            raise NotFoundError(f"no target '{label.name}' in package '//{label.package}'"
                                 f"{did_you_mean(label.name, targets)}; declared: {', '.join(targets) or 'none'}")
         return targets[label.name]
 

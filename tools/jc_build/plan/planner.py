@@ -40,7 +40,7 @@ BaseDigests = Callable[[str], str] | Mapping[str, str]
 
 def make_plan(graph: ConfiguredGraph, workspace: Workspace, root: Label, *,
               base_digests: BaseDigests | None = None, locked_commits: Mapping[str, str] | None = None,
-              hermetic: bool = False) -> Plan:
+              hermetic: bool = False, build_args: Mapping[str, str] | None = None) -> Plan:
     """The plan that builds ``root`` (a container_layer or wheel, or an alias of one).
 
     ``base_digests`` gives a base image reference's digest ("" when unknown): a resolver such as
@@ -48,9 +48,13 @@ def make_plan(graph: ConfiguredGraph, workspace: Workspace, root: Label, *,
     part of the keys of every stage built on that image. ``locked_commits`` (from jcb.lock) pins
     sources whose BUILD file gives only a tag. ``hermetic`` plans wheels without the index lookup
     (a hermetic build compiles from pinned sources, never takes a wheel from a floating index).
+    ``build_args`` override the values of the build arguments targets declare (``--build-arg``);
+    they are part of the keys too.
     """
     resolve = base_digests if callable(base_digests) else (lambda ref, known=base_digests or {}: known.get(ref, ""))
-    return _Planner(graph, workspace, root, resolve, locked_commits or {}, hermetic).plan()
+    planner = _Planner(graph, workspace, root, resolve, locked_commits or {}, hermetic)
+    planner.overrides = dict(build_args or {})
+    return planner.plan()
 
 
 class _Planner:
@@ -69,6 +73,7 @@ class _Planner:
         self._wheel_memo: dict[tuple[Label, bool], Stage] = {}
         self._file_digests: dict[str, str] = {}
         self.edges: Edges = {}
+        self.overrides: dict[str, str] = {}  # --build-arg values for the build args targets declare
         p = self.platform
         self.platform_node = self._node(ops.PlatformValues({
             "l4t": p.l4t, "cuda": p.cuda, "cudnn": p.cudnn, "python": p.python, "distro": p.distro,
@@ -223,7 +228,8 @@ class _StageBuilder:
         self.target = target
         self.kind = kind
         self.base = base
-        self.build_args = dict(target.fields.build_args if build_args is None else build_args)
+        declared = target.fields.build_args if build_args is None else build_args
+        self.build_args = {name: planner.overrides.get(name, value) for name, value in declared.items()}
         self.nodes: list[Node] = []
         self.head: Node | None = None
         self.secrets: set[str] = set()

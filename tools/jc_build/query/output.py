@@ -10,6 +10,7 @@ from typing import Any
 from ..labels import Label
 from ..loading.rules import RULES
 from ..model import Target
+from .dot import to_dot
 from .protocol import QueryGraph
 from .starlark import to_starlark
 
@@ -91,12 +92,16 @@ def _default(kind: str, key: str) -> Any:
 
 
 def to_graph(graph: QueryGraph, labels: list[Label], order: str) -> str:
-    """A DOT digraph of the result and the direct edges among its members."""
+    """A DOT digraph of the result and the direct edges among its members (see ``dot``)."""
     nodes = ordered(graph, labels, order)
-    edges = result_edges(graph, nodes)
-    lines = ["digraph jcb {", "  node [shape=box];", *(f'  "{node}";' for node in nodes)]
-    lines += [f'  "{node}" -> "{dep}";' for node in nodes for dep in edges[node]]
-    return _lines([*lines, "}"])
+    return to_dot(graph, nodes, result_edges(graph, nodes))
+
+
+def to_html(graph: QueryGraph, labels: list[Label], order: str) -> str:
+    """A self-contained page: the graph as SVG (graphviz) and a table of the targets."""
+    from .html import page
+    nodes = ordered(graph, labels, order)
+    return page(graph, nodes, result_edges(graph, nodes))
 
 
 def to_tree(graph: QueryGraph, labels: list[Label], order: str) -> str:
@@ -127,5 +132,5 @@ def _tree(edges: dict[Label, list[Label]], root: Label) -> list[str]:
 
 OUTPUTS: dict[str, Callable[[QueryGraph, list[Label], str], str]] = {
     "label": to_label, "label_kind": to_label_kind, "name": to_name, "json": to_json, "build": to_build,
-    "graph": to_graph, "tree": to_tree,
+    "graph": to_graph, "tree": to_tree, "html": to_html,
 }

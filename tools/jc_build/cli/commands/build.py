@@ -20,13 +20,15 @@ HELP = "build targets (container layers and wheels) on BuildKit"
 DESCRIPTION = """\
 Build each target's stages on the Docker daemon's BuildKit. A stage whose action key is in the
 cache (and whose image still exists) is reused without a solve; independent stages build
-concurrently. A failed stage shows its failing step, the end of its log and the log's path.
+concurrently. A failed stage shows its failing command once, what it printed last and the log's
+path. After `--`, a pattern starting with `-` removes what it names, as in Bazel.
 
 examples:
   jcb build //examples/hello
   jcb build //attention/flash-attention:wheel --output=dist/
   jcb build sglang:0.4.9 --dry-run
   jcb build //... --keep-going --progress=plain --event-log=events.jsonl
+  jcb build -- //... -//llm/...               everything but what is under pkgs/llm
   jcb build //examples/hello --push 127.0.0.1:5000/jetson/hello
   jcb build //attention/flash-attention:wheel --hermetic
   jcb build sglang --remote-cache 127.0.0.1:5000/jetson --remote-cache-readonly
@@ -48,10 +50,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="compile wheels from their pinned sources (no index lookup) and refuse to build a "
                              "stage that needs the network or has a source pinned by tag only")
     parser.add_argument("--event-log", type=Path, metavar="FILE", help="write one JSON line per stage to FILE")
-    add_progress(parser, "live view on a terminal (rich) or one line per change (plain; default off a tty)")
+    add_progress(parser)
     add_engine_and_caches(parser)
     parser.add_argument("--output", type=Path, metavar="DIR", help="copy the built wheels of a wheel target to DIR")
-    parser.add_argument("--skip-tests", action="store_true", help="do not run the layers' test scripts")
+    parser.add_argument("--skip-tests", nargs="?", const="all", metavar="all|intermediate|NAMES",
+                        help="skip the layers' test scripts: all (the default without a value), intermediate "
+                             "(all but the requested targets'), or comma-separated package names")
+    parser.add_argument("--secret", action="append", default=[], metavar="id=NAME,src=PATH|env=VAR",
+                        help="a secret for the steps that declare it (run(..., secrets = [NAME])); "
+                             "never in a layer, a key or a log (repeatable)")
+    parser.add_argument("--build-arg", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a build argument the targets declare (build_args); part of the keys (repeatable)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="build every stage again, BuildKit's own cache unused (results are still stored)")
     parser.add_argument("--push", metavar="REPO", help="tag the image of the (single) layer target as REPO and push it")
 
 
@@ -66,7 +77,8 @@ def push_ref(repo: str, image_name: str) -> str:
 def run(ctx: Context) -> int:
     from ...engine import check_can_run
     from ...errors import UsageError
-    from ...execution import BuildOptions
+    from ...execution import BuildOptions, default_jobs
+    from ...execution.options import SkipTests, parse_secret
     args = ctx.args
     from ...execution import default_jobs
     if args.jobs is None:
@@ -82,15 +94,17 @@ def run(ctx: Context) -> int:
     if not args.dry_run:
         check_can_run(ctx.platform.oci_platform)  # before any engine call: no pull of a foreign base
     engine = detect_engine(ctx)
-    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run, hermetic=args.hermetic)
+    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run, hermetic=args.hermetic,
+                       build_args=_build_args(args.build_arg))
     executor = make_executor(ctx, engine)
     if args.hermetic:
         _refuse_network(executor, plans, args.jobs)
     if args.dry_run:
         return _dry_run(ctx, executor, plans)
 
-    options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, run_tests=not args.skip_tests,
-                           progress=args.progress, event_log=args.event_log)
+    options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, skip_tests=SkipTests.parse(args.skip_tests),
+                           progress=args.progress, event_log=args.event_log, no_cache=args.no_cache,
+                           secrets={secret.id: secret for secret in map(parse_secret, args.secret)})
     report = execute(ctx, executor, plans, options)
     if args.check:
         return _check(ctx, executor, plans, report.runs)
@@ -132,6 +146,18 @@ def _refuse_network(executor: Executor, plans: list[Plan], jobs: int) -> None:
             bad.append(f"  {stage.label} ({stage.kind}, key {stage.short_key}): {'; '.join(why)}")
     if bad:
         raise BuildError(f"--hermetic: {len(bad)} stage(s) to build are not hermetic:\n" + "\n".join(bad))
+
+
+def _build_args(specs: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs of --build-arg."""
+    from ...errors import UsageError
+    pairs = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--build-arg takes NAME=VALUE, got '{spec}'")
+        pairs[name] = value
+    return pairs
 
 
 def _dry_run(ctx: Context, executor: Executor, plans: list[Plan]) -> int:

@@ -5,13 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..context import Context
-from ..options import add_cache_dir
-from ..services import open_cache
+from typing import TYPE_CHECKING
 
-HELP = "show the local cache's size or shrink it"
+from ..context import Context
+from ..options import add_builder, add_cache_dir
+from ..services import detect_engine, open_cache
+
+if TYPE_CHECKING:
+    from ...cache import LocalCache
+    from ...execution.images import ImageAccount
+
+HELP = "show the local cache's size (with jcb's images) or shrink it"
 DESCRIPTION = """\
-The local cache holds stage results (action entries) and the blobs they reference (wheels, logs).
+The local cache holds stage results (action entries), the blobs they reference (wheels, logs)
+and, on the Docker daemon, the layer images they name. Sizes count all three: an image counts
+the bytes it adds over the image it is built on. gc evicts the least recently used results with
+their images until everything fits; an image that carries a target's name or another tag (a
+tagged result) is never removed. `jcb clean` removes everything jcb built.
 
 examples:
   jcb cache stats
@@ -25,9 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stats = sub.add_parser("stats", help="entries, blobs and bytes in the cache")
     stats.add_argument("--output", choices=("text", "json"), default="text", help="output format")
     add_cache_dir(stats)
+    add_builder(stats)
     gc = sub.add_parser("gc", help="evict least recently used results until the cache fits")
     gc.add_argument("--max-size", required=True, metavar="SIZE", help="e.g. 500M, 10G (powers of 1024)")
     add_cache_dir(gc)
+    add_builder(gc)
 
 
 def _size(n: float) -> str:
@@ -42,21 +54,54 @@ def _size(n: float) -> str:
 def run(ctx: Context) -> int:
     from ...cache import parse_size
     from ...errors import UsageError
+    cache = open_cache(ctx)
+    images = _image_account(ctx, cache.images())
     if ctx.args.cache_command == "gc":
         try:
             limit = parse_size(ctx.args.max_size)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        report = open_cache(ctx).gc(limit)
-        ctx.print(f"removed {report.removed_entries} entries, {report.removed_blobs} blobs, "
-                  f"{report.removed_temp_files} temp files; freed {_size(report.freed_bytes)}; "
-                  f"{_size(report.total_bytes)} left")
-        return 0
-    stats = open_cache(ctx).stats()
+        return _gc(ctx, cache, images, limit)
+    stats = cache.stats()
+    image_bytes = images.total() if images is not None else None
     if ctx.args.output == "json":
         ctx.print(json.dumps({"location": str(stats.location), "entries": stats.entries, "blobs": stats.blobs,
-                              "total_bytes": stats.total_bytes}, indent=2))
+                              "total_bytes": stats.total_bytes + (image_bytes or 0),
+                              "images": len(images.mine) if images is not None else None,
+                              "image_bytes": image_bytes}, indent=2))
     else:
-        ctx.print(f"location: {stats.location}\nentries:  {stats.entries}\nblobs:    {stats.blobs}\n"
-                  f"size:     {_size(stats.total_bytes)}")
+        shown = "unknown (no Docker daemon)" if images is None else f"{len(images.mine)} ({_size(image_bytes or 0)})"
+        ctx.print(f"location: {stats.location}\nentries:  {stats.entries}\nblobs:    {stats.blobs} "
+                  f"({_size(stats.total_bytes)} with the entries)\nimages:   {shown}\n"
+                  f"size:     {_size(stats.total_bytes + (image_bytes or 0))}")
+    return 0
+
+
+def _image_account(ctx: Context, entries: dict[str, str]) -> ImageAccount | None:
+    """jcb's images, or None (with a warning) when no daemon answers."""
+    from ...engine import EngineUnavailable
+    from ...execution.images import account
+    try:
+        return account(detect_engine(ctx), entries)
+    except EngineUnavailable as exc:
+        ctx.warn(f"jcb's images are not counted: {exc}")
+        return None
+
+
+def _gc(ctx: Context, cache: LocalCache, images: ImageAccount | None, limit: int) -> int:
+    from ...execution.images import remove
+    removed: list[int] = []
+
+    def remove_doomed() -> None:
+        if images is not None:
+            doomed = [images.mine[i] for i in sorted(images.doomed)]
+            removed.append(remove(detect_engine(ctx), doomed, on_kept=ctx.warn))
+
+    before = images.total() if images is not None else 0
+    report = cache.gc(limit, images, then=remove_doomed)
+    freed = report.freed_bytes + (before - images.total() if images is not None else 0)
+    left = report.total_bytes + (images.total() if images is not None else 0)
+    ctx.print(f"removed {report.removed_entries} entries, {report.removed_blobs} blobs, "
+              f"{report.removed_temp_files} temp files, {sum(removed)} images; freed {_size(freed)}; "
+              f"{_size(left)} left")
     return 0

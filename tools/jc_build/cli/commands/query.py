@@ -22,7 +22,7 @@ examples:
   jcb query 'kind(wheel, deps(//llm/sglang))' --output=json
   jcb query 'somepath(//llm/sglang, //cuda/cuda:12.6)' --platform=jp6-cu128
 """
-OUTPUTS = ("label", "label_kind", "name", "json", "build", "graph", "tree")
+OUTPUTS = ("label", "label_kind", "name", "json", "build", "graph", "tree", "html")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,53 +1,62 @@
-"""``jcb run``: build a target's image if needed and run it with Jetson defaults."""
+"""``jcb run``: build a target's image if needed and ``docker run`` it with Jetson defaults."""
 
 from __future__ import annotations
 
 import argparse
-import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..context import Context
+from ..docker_run import RunLine, split_run_argv
 from ..options import add_image_arguments
-from ..services import detect_engine, image_for
 
-HELP = "build if needed, then run a container of a target"
+HELP = "build if needed, then docker run a target's image with Jetson defaults"
 DESCRIPTION = """\
-Run TARGET's image (built first if it is not cached) with the defaults Jetson containers
-expect: the nvidia runtime when the daemon has it, the host network, and a data directory
-mounted at /data (default: <workspace>/data, created if missing). Arguments after `--` are
-the command (`jcb run TARGET -- CMD ARGS`); without them the image's default command runs,
-interactively on a terminal.
+usage: jcb run TARGET [JCB OPTIONS] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
+
+Run TARGET's image (built first if it is not cached) as `docker run` would, with the defaults
+Jetson containers expect: --rm, -it when a terminal is attached (-i otherwise), the nvidia
+runtime when the daemon has it, --network host, --shm-size=8g, a data directory at /data
+(default: <workspace>/data, created if missing) and, on a Jetson, the camera, sound, USB, I2C
+and serial devices present. Every other option (-e, -v, --name, -p, --gpus, ...) goes to
+`docker run` as given, and one given there replaces jcb's default (e.g. --network bridge).
+The command starts at the first word that is not an option, or after `--`. The full docker
+command is printed on stderr before it runs.
 
 examples:
   jcb run //examples/hello --platform=demo -- python3 -c 'import jcb_hello; print(jcb_hello.greet())'
+  jcb run //examples/hello --platform=demo -e GREETING=hi --name hello-1 -- bash
   jcb run sglang -- python3 -m sglang.launch_server --model-path /data/models/qwen
-  jcb run //llm/vllm -v /mnt/models:/models
+  jcb run //llm/vllm -v /mnt/models:/models --shm-size=16g
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_image_arguments(parser)
-    parser.set_defaults(command_argv=[])  # filled from what follows `--`
-    parser.add_argument("-v", "--volume", action="append", default=[], metavar="HOST:CONTAINER",
-                        help="mount a host directory (repeatable)")
     parser.add_argument("--data", type=Path, metavar="DIR", help="host directory mounted at /data")
 
 
+def split_argv(words: Sequence[str], jcb_options: Mapping[str, bool]) -> tuple[list[str], RunLine]:
+    """jcb's words for argparse; the docker options and the command set aside."""
+    line = split_run_argv(words, jcb_options)
+    return line.jcb, line
+
+
 def run(ctx: Context) -> int:
-    from ...errors import UsageError
+    import subprocess
+
+    from ..docker_run import Host, detected_devices, docker_run_argv, is_jetson, shown, terminal_attached
+    from ..images import image_for
+    from ..services import detect_engine
     args = ctx.args
-    argv = args.command_argv
-    volumes = []
-    for spec in args.volume:
-        host, sep, container = spec.partition(":")
-        if not sep or not host or not container:
-            raise UsageError(f"--volume takes HOST:CONTAINER, got '{spec}'")
-        volumes.append((os.path.abspath(host), container))
+    line: RunLine = args.forwarded
     data = (args.data or ctx.workspace.root / "data").resolve()
     data.mkdir(parents=True, exist_ok=True)
     image = image_for(ctx, args.target, registry=args.registry or ctx.workspace.registry, progress=args.progress)
     engine = detect_engine(ctx)
-    runtime = "nvidia" if "nvidia" in engine.runtimes() else None
-    ctx.err.write(f"jcb: running {image}{' with the nvidia runtime' if runtime else ''}\n")
-    return engine.run(image, argv, runtime=runtime, network="host", volumes=[(str(data), "/data"), *volumes],
-                      interactive=not argv)
+    host = Host(frozenset(engine.runtimes()), terminal_attached(),
+                tuple(detected_devices()) if is_jetson() else ())
+    argv = docker_run_argv(engine.cli, image, line, host, data)
+    ctx.err.write(f"jcb: {shown(argv)}\n")
+    ctx.err.flush()
+    return subprocess.call(argv)
