@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..constraints import Constraint, first_unmet, parse_constraint
+from ..constraints import Constraint, first_unmet, keyed_constraint, parse_constraint
 from ..model import Platform, Target
 
 
@@ -10,7 +10,7 @@ def target_constraints(target: Target) -> list[Constraint]:
     """All constraints of a target, ``requires`` first (validated at loading)."""
     constraints = [parse_constraint(text) for text in target.attrs.get("requires") or []]
     for key, spec in (target.attrs.get("target_compatible_with") or {}).items():
-        constraints.append(parse_constraint(f"{key}{spec}" if spec[:1] in "<>=!~" else f"{key}=={spec}"))
+        constraints.append(keyed_constraint(key, spec))
     return constraints
 
 

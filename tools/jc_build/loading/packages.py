@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..constraints import ConstraintSyntaxError, keyed_constraint
 from ..errors import AnalysisError, Location
 from ..model import Platform, Target
 from ..suggest import did_you_mean
@@ -135,6 +136,7 @@ class PackageLoader:
                                else [str(item) for item in resolved])
                 deps.extend(resolved)
             self._check_files(package, attrs)
+            _check_keyed_constraints(attrs)
             rel = f"pkgs/{package}/{BUILD_FILE}" if package else f"pkgs/{BUILD_FILE}"
             targets[name] = Target(
                 label=Label(package, name), kind=kind, attrs=attrs,
@@ -165,6 +167,14 @@ class PackageLoader:
                 raise RuleCallError(f"no file '{path.name}' in {where}{did_you_mean(path.name, present)}")
             if not os.path.realpath(path).startswith(self._real_root):
                 raise RuleCallError(f"file '{name}' resolves outside the workspace (symlink); refused")
+
+
+def _check_keyed_constraints(attrs: dict[str, Any]) -> None:
+    for key, spec in (attrs.get("target_compatible_with") or {}).items():
+        try:
+            keyed_constraint(key, spec)
+        except ConstraintSyntaxError as exc:
+            raise RuleCallError(str(exc)) from None
 
 
 def _platform_rule_elsewhere(**_: Any) -> None:

@@ -104,16 +104,25 @@ def layer_label(ctx: Context, text: str) -> Label:
 
 def open_cache(ctx: Context) -> LocalCache:
     from ...cache import LocalCache
-    return LocalCache(ctx.args.cache_dir, on_warning=ctx.warn)
+    return LocalCache(ctx.cache_dir, on_warning=ctx.warn)
 
 
 def open_remote_cache(ctx: Context) -> RegistryCache | None:
     """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE or WORKSPACE.star; None if off."""
     from ...cache import RegistryCache
+    from ...cache.registry import parse_location
+    from ...errors import UsageError
     args = ctx.args
-    location = "" if args.no_remote_cache else (
-        args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.workspace.remote_cache)
-    return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn) if location else None
+    sources = [("--remote-cache", args.remote_cache), ("JCB_REMOTE_CACHE", os.environ.get("JCB_REMOTE_CACHE")),
+               ("WORKSPACE.star's remote_cache", ctx.workspace.remote_cache)]
+    source, location = next(((s, v) for s, v in sources if v), ("", ""))
+    if args.no_remote_cache or not location:
+        return None
+    try:
+        parse_location(location)
+    except ValueError as exc:
+        raise UsageError(f"{source} '{location}': {exc}") from None
+    return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn)
 
 
 def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True) -> list[Plan]:
@@ -126,6 +135,18 @@ def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: boo
         ctx.warn(f"base image {ctx.platform.base_image} is not present locally; a build pulls it first "
                  "(keys here are computed without its digest)")
     return [make_plan(ctx.graph, ctx.workspace, label, base_digests=digests) for label in labels]
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """UsageError for an --event-log or --output path that cannot be what it must be."""
+    from ...errors import UsageError
+    log, output = getattr(args, "event_log", None), getattr(args, "output", None)
+    if log is not None and log.is_dir():
+        raise UsageError(f"--event-log {log}: is a directory; give a file name")
+    if log is not None and not log.parent.is_dir():
+        raise UsageError(f"--event-log {log}: no directory {log.parent}")
+    if output is not None and output.exists() and not output.is_dir():
+        raise UsageError(f"--output {output}: exists and is not a directory; give a directory for the wheels")
 
 
 def push_ref(repo: str, image_name: str) -> str:
@@ -143,6 +164,7 @@ def run(ctx: Context) -> int:
     args = ctx.args
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    check_paths(args)
     labels = resolve_targets(ctx, args.targets)
     kinds = {ctx.graph.target(label).kind for label in labels}
     if args.output and kinds != {"wheel"}:

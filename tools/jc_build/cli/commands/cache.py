@@ -24,9 +24,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stats = sub.add_parser("stats", help="entries, blobs and bytes in the cache")
     stats.add_argument("--output", choices=("text", "json"), default="text", help="output format")
     add_cache_dir(stats)
+    _allow_shared(stats)
     gc = sub.add_parser("gc", help="evict least recently used results until the cache fits")
     gc.add_argument("--max-size", required=True, metavar="SIZE", help="e.g. 500M, 10G (powers of 1024)")
     add_cache_dir(gc)
+    _allow_shared(gc)
+
+
+def _allow_shared(parser: argparse.ArgumentParser) -> None:
+    """``jcb cache ACTION --allow-shared-cache`` as well as ``jcb cache --allow-shared-cache ACTION``."""
+    parser.add_argument("--allow-shared-cache", action="store_true", default=argparse.SUPPRESS,
+                        help="use a cache directory other users can write")
 
 
 def _size(n: float) -> str:
