@@ -55,7 +55,7 @@ class Context:
         from ..loading.load_cache import LoadCache
         from ..loading.packages import PackageLoader
         cache = (LoadCache(None) if os.environ.get("JCB_NO_LOAD_CACHE")
-                 else LoadCache.for_workspace(self.cache_dir, self.workspace.root, self.platform))
+                 else LoadCache.for_workspace(self.cache_dir, self.workspace.root, self.platform, self.warn))
         loader = PackageLoader(self.workspace, self.platform, cache)
         loader.env.timeout_s = self.timeout_s
         return loader
