@@ -17,6 +17,7 @@ from .cas import Cas
 from .digest import Digest
 from .fs import CacheLock
 from .gc import CacheStats, GcReport, collect, measure
+from .key import key_file, user_key
 
 
 class LocalCache(CacheBackend):
@@ -38,7 +39,7 @@ class LocalCache(CacheBackend):
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._lock = CacheLock(self.root / "lock")
         self._cas = Cas(self.root, self._tmp, on_warning)
-        self._actions = ActionCache(self.root, self._tmp, on_warning)
+        self._actions = ActionCache(self.root, self._tmp, on_warning, user_key(key_file()))
 
     def session(self) -> AbstractContextManager[None]:
         """Hold the shared lock (re-entrant per thread) so no gc runs until the block ends."""
