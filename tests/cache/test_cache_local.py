@@ -216,7 +216,7 @@ def test_gc_removes_stale_temp_files_and_bad_entries(record: Record, cache: Loca
     good = record("good", {"g.whl": b"g"})
     bad = record("bad", {"b.whl": b"b"})
     entry_path(cache.root, bad.key).write_text("{")
-    stale, fresh = cache.root / "tmp" / "123-stale", cache.root / "tmp" / "456-fresh"
+    stale, fresh = cache.root / "tmp" / "123-stale", cache.root / "tmp" / f"{os.getpid()}-fresh"  # a live writer
     stale.write_bytes(b"x" * 100)
     fresh.write_bytes(b"y")
     age(stale, 2 * HOUR)

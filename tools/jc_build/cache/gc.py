@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .action_cache import ActionCache
 from .cas import Cas
 from .digest import Digest
+from .state import StateCount, measure_state
 
 GRACE_S = 3600  # temp files and unreferenced blobs younger than this may belong to a live writer
 
@@ -35,7 +36,13 @@ class CacheStats:
     location: Path
     entries: int
     blobs: int
-    total_bytes: int  # entries + blobs; temp files of in-flight writes excluded
+    total_bytes: int  # entries + blobs (what gc's size limit counts)
+    state: dict[str, StateCount] = field(default_factory=dict)  # logs, locks, temp, ... (cache.state)
+
+    @property
+    def disk_bytes(self) -> int:
+        """Everything under the cache directory."""
+        return self.total_bytes + sum(count.bytes for count in self.state.values())
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class GcReport:
 def measure(root: Path, cas: Cas, actions: ActionCache) -> CacheStats:
     entries = [st.st_size for _, st in actions.keys()]
     blobs = [st.st_size for _, st in cas.blobs()]
-    return CacheStats(root, len(entries), len(blobs), sum(entries) + sum(blobs))
+    return CacheStats(root, len(entries), len(blobs), sum(entries) + sum(blobs), measure_state(root))
 
 
 def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, now: float) -> GcReport:
@@ -111,8 +118,8 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
 
     removed_temp = 0
     for path in tmp_dir.iterdir():
-        st = path.stat()
-        if st.st_mtime < now - GRACE_S:
+        st = path.lstat()
+        if path.is_file() and st.st_mtime < now - GRACE_S:
             path.unlink(missing_ok=True)
             removed_temp += 1
             freed += st.st_size

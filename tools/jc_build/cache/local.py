@@ -7,6 +7,7 @@ import time
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +19,7 @@ from .digest import Digest
 from .fs import CacheLock
 from .gc import CacheStats, GcReport, collect, measure
 from .key import key_file, user_key
+from .state import collect_state
 
 
 class LocalCache(CacheBackend):
@@ -90,4 +92,7 @@ class LocalCache(CacheBackend):
     def gc(self, max_size_bytes: int) -> GcReport:
         """Shrink the cache to ``max_size_bytes`` (LRU); waits for other processes' sessions."""
         with self._lock.exclusive():
-            return collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time())
+            report = collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time())
+            state = collect_state(self.root, {key for key, _ in self._actions.keys()}, max_size_bytes == 0)
+        return replace(report, removed_temp_files=report.removed_temp_files + state.files,
+                       freed_bytes=report.freed_bytes + state.bytes)

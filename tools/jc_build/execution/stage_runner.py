@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -23,6 +22,7 @@ from pathlib import Path
 from shlex import quote
 
 from ..cache import ActionResult, CacheBackend, TieredCache, sha256_bytes, sha256_file
+from ..cache.scratch import work_dir
 from ..engine import Engine, SolveFailed, SolveRequest
 from ..errors import BuildError, JcbError
 from ..model import Platform
@@ -88,6 +88,7 @@ class StageRunner:
         self.remote = remote
         self.logs_dir = state_dir / "logs"
         self.locks_dir = state_dir / "locks"
+        self.tmp_dir = state_dir / "tmp"
         self.last_used = LastUsed(state_dir / "last")
 
     def present_images(self, stages: Sequence[Stage]) -> set[str]:
@@ -184,8 +185,8 @@ class StageRunner:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         solves = 0
         try:
-            with tempfile.TemporaryDirectory(prefix="jcb-stage-", ignore_cleanup_errors=True) as tmp:
-                context, out_dir = Path(tmp) / "context", Path(tmp) / "out"
+            with work_dir(self.tmp_dir, "stage") as tmp:
+                context, out_dir = tmp / "context", tmp / "out"
                 wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
                 stage_context(stage, wheel_results, self.cache, context)
                 request = SolveRequest(
@@ -198,6 +199,7 @@ class StageRunner:
                     platform=stage.oci_platform,
                     network=None if stage.network == "default" else stage.network,
                     log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
+                    scratch_dir=tmp,
                 )
                 solves = 1
                 try:
@@ -261,8 +263,7 @@ class StageRunner:
     # -- tests ------------------------------------------------------------------------
     def _run_tests(self, stage: Stage, image_id: str) -> None:
         """Each test script in its own throwaway container (no network); BuildError with its output."""
-        with tempfile.TemporaryDirectory(prefix="jcb-tests-", ignore_cleanup_errors=True) as tmp:
-            root = Path(tmp)
+        with work_dir(self.tmp_dir, "tests") as root:
             root.chmod(0o777)  # the image's user may not be ours
             for i, test in enumerate(stage.tests):
                 name = Path(test.path).name

@@ -57,14 +57,18 @@ def run(ctx: Context) -> int:
             raise UsageError(str(exc)) from None
         report = open_cache(ctx).gc(limit)
         ctx.print(f"removed {report.removed_entries} entries, {report.removed_blobs} blobs, "
-                  f"{report.removed_temp_files} temp files; freed {_size(report.freed_bytes)}; "
+                  f"{report.removed_temp_files} other files (temp, logs, locks); freed {_size(report.freed_bytes)}; "
                   f"{_size(report.total_bytes)} left")
         return 0
     stats = open_cache(ctx).stats()
     if ctx.args.output == "json":
+        state = {name: {"files": count.files, "bytes": count.bytes} for name, count in stats.state.items()}
         ctx.print(json.dumps({"location": str(stats.location), "entries": stats.entries, "blobs": stats.blobs,
-                              "total_bytes": stats.total_bytes}, indent=2))
+                              "total_bytes": stats.total_bytes, "disk_bytes": stats.disk_bytes, **state}, indent=2))
     else:
+        rows = "".join(f"{name + ':':<10}{count.files} files, {_size(count.bytes)}\n"
+                       for name, count in stats.state.items())
         ctx.print(f"location: {stats.location}\nentries:  {stats.entries}\nblobs:    {stats.blobs}\n"
-                  f"size:     {_size(stats.total_bytes)}")
+                  f"size:     {_size(stats.total_bytes)} (entries and blobs)\n{rows}"
+                  f"on disk:  {_size(stats.disk_bytes)}")
     return 0
