@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import JcbError
 from ..loading.bounded import DEFAULT_TIMEOUT_S
@@ -115,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     ctx = Context(args)
+    previous = _terminate_like_interrupt()
     try:
         code = args.run(ctx) or 0
         sys.stdout.flush()  # a full or closed stdout is reported here, not at interpreter exit
@@ -133,6 +137,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(args, bug_message(exc, write_trace(exc, _cache_dir(ctx))), 1)
     finally:
         _close(ctx)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_like_interrupt() -> Any:
+    """SIGTERM ends jcb as Ctrl-C does (running solves cancelled, every started stage recorded);
+    the previous handler, to restore, or None when not on the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def _error(args: argparse.Namespace, message: str, code: int) -> int:

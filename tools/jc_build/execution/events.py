@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
-OUTCOMES = ("cached", "pulled", "built", "failed", "skipped")
+OUTCOMES = ("cached", "pulled", "built", "failed", "skipped", "cancelled")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..plan import Stage
+from .cancel import interrupt_children
 from .events import EventLog, StageEvent
 from .progress import Progress
 from .stage_runner import Lookup, StageRun, StageRunner
@@ -88,7 +89,10 @@ class Scheduler:
                     self._record(run)
                     stopped = stopped or (run.outcome == "failed" and not self.keep_going)
         except BaseException:  # an interrupt, or a bug in a worker
+            interrupt_children()  # the solves' docker CLIs stop as on Ctrl-C, even if only jcb was signalled
             pool.shutdown(wait=True, cancel_futures=True)  # running solves end; nothing new starts
+            for stage in running.values():
+                self._record_unrun(stage, "cancelled", "interrupted")
             raise
         pool.shutdown()
         for stage in pending:
