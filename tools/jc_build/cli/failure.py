@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import errno
 import os
+import shutil
 import sys
 import tempfile
 import traceback
@@ -26,8 +27,31 @@ def describe_os_error(exc: OSError) -> str:
             else problem
     target = f" -> {exc.filename2}" if exc.filename2 else ""
     if exc.errno == errno.ENOSPC:
-        problem += " (free space on that filesystem, or give jcb another --cache-dir)"
+        problem += f" ({_space(exc)}; free some, or give jcb another --cache-dir)"
     return f"{exc.filename}{target}: {problem}"
+
+
+def _space(exc: OSError) -> str:
+    """What a copy that ran out of space needed and what the destination's filesystem has, in words."""
+    source, dest = Path(os.fsdecode(exc.filename)), exc.filename2
+    if dest is None:
+        return _free(source)
+    try:
+        needed = f"copying {source.stat().st_size // 1024} KiB; "
+    except OSError:
+        needed = ""
+    return needed + _free(Path(os.fsdecode(dest)))
+
+
+def _free(path: Path) -> str:
+    """How much space is left on ``path``'s filesystem, in words."""
+    for candidate in (path, *path.parents):
+        try:
+            usage = shutil.disk_usage(candidate)
+        except OSError:
+            continue
+        return f"{usage.free // 1024} KiB free of {usage.total // 1024} KiB on that filesystem"
+    return "the free space is unknown"
 
 
 def write_trace(exc: BaseException, cache_dir: Path | None) -> Path | None:
