@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from conftest import write_workspace
 from jc_build.cli.main import main
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
@@ -31,10 +30,21 @@ FRAGMENTS = ['container_layer(', 'wheel(', 'alias(', 'select({', '})', 'name = "
              '"\\xff"', '[' * 50, ']' * 50, 'lambda: 1', 'for i in range(10): pass\n', '#', '"""', "'"]
 
 
+WORKSPACE = {
+    "WORKSPACE.star": 'workspace(default_platform = "jp6")\n',
+    "toolchains/BUILD.star": 'platform(name = "jp6", l4t = "36.4.0", jetpack = "6.1", cuda = "12.6", cudnn = "9.3", '
+                             'python = "3.10", distro = "24.04", arch = "aarch64", cuda_arch = ["87"], '
+                             'base_image = "ubuntu:24.04")\n',
+    "pkgs/a/BUILD.star": 'container_layer(name = "a")\n',
+}
+
+
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    ws = write_workspace(tmp_path_factory.mktemp("gen") / "ws",
-                         {"pkgs/a/BUILD.star": 'container_layer(name = "a")\n'})
+    ws = tmp_path_factory.mktemp("gen")
+    for rel, text in WORKSPACE.items():
+        (ws / rel).parent.mkdir(parents=True, exist_ok=True)
+        (ws / rel).write_text(text)
     saved = {k: os.environ.get(k) for k in ("JCB_CACHE_DIR", "JCB_NO_LOAD_CACHE")}
     os.environ.update(JCB_CACHE_DIR=str(tmp_path_factory.mktemp("gen-cache")), JCB_NO_LOAD_CACHE="1")
     yield ws

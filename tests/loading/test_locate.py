@@ -23,3 +23,9 @@ def test_an_error_names_the_declaring_line(workspace, jcb) -> None:
     root = workspace({"pkgs/a/BUILD.star": 'ALL = ["a"]\n\n\ncontainer_layer(name = "a", requires = ">=99")\n'})
     result = jcb(root, "tag", "//a")
     assert result.err.startswith("jcb: error: pkgs/a/BUILD.star:4:1: //a:a is not compatible"), result.err
+
+
+def test_a_macros_call_site_wins_over_strings_inside_its_def() -> None:
+    text = ('def layer(version):\n    """e.g. \'2.3.1\'"""\n    x = f(version, "2.3.1")\n'
+            'DEFAULT = select({"a": "2.3.1"})\nlayer("2.3.1")\n')
+    assert str(DeclarationIndex("BUILD.star", text).locate("2.3.1")) == "BUILD.star:5:1"
