@@ -16,10 +16,6 @@ from jc_build.cli.commands import tag
 LAYER = {"pkgs/a/BUILD.star": 'container_layer(name = "a")\n'}
 
 
-def _explain(jcb, root: Path, *argv: str):
-    return jcb(root, "explain", "//a", *argv)
-
-
 def test_cache_dir_that_is_a_file(workspace, jcb, tmp_path: Path) -> None:
     root = workspace(LAYER)
     (tmp_path / "f").write_text("")

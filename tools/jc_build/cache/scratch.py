@@ -69,10 +69,18 @@ def _entries(directory: Path) -> list[Path]:
 
 def _abandoned(path: Path) -> bool:
     """True when no live process holds the directory's owner lock."""
-    try:
-        fd = os.open(path / OWNER, os.O_RDWR)
-    except FileNotFoundError:  # died between mkdtemp and the lock, or mid-removal
+    free = unlocked(path / OWNER)
+    if free is None:  # died between mkdtemp and the lock, or mid-removal
         return not _alive(path.name[len(WORK_PREFIX):].split("-", 1)[0])
+    return free
+
+
+def unlocked(path: Path) -> bool | None:
+    """Whether no process holds an flock on ``path``; None when it does not exist."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
     except OSError:
         return False
     try:

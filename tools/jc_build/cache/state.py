@@ -6,13 +6,12 @@ needs any more, after ``gc`` evicted entries (the caller holds the exclusive cac
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .scratch import count_files, sweep, unlink_size
+from .scratch import count_files, sweep, unlink_size, unlocked
 
 # (directory, what ``cache stats`` calls it)
 STATE_DIRS = (("logs", "logs"), ("locks", "locks"), ("tmp", "temp"), ("loading", "loading"), ("last", "last"))
@@ -40,7 +39,7 @@ def collect_state(root: Path, live_keys: set[str], everything: bool) -> StateCou
         if path.suffix == ".log" and path.stem not in live_keys:
             files, size = files + 1, size + unlink_size(path)
     for path in _files(root / "locks"):
-        if _unlocked(path):
+        if unlocked(path):
             files, size = files + 1, size + unlink_size(path)
     for path in _files(root / "last"):
         if _recorded_key(path) not in live_keys:
@@ -60,20 +59,6 @@ def _files(directory: Path) -> list[Path]:
         return [p for p in directory.iterdir() if p.is_file()]
     except OSError:
         return []
-
-
-def _unlocked(path: Path) -> bool:
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
 
 
 def _recorded_key(path: Path) -> str | None:
