@@ -9,7 +9,7 @@ import time
 import uuid
 
 import pytest
-from e2e_workspace import JCB, Workspace, jcb_env
+from e2e_helpers import JCB, Workspace, jcb_env
 
 from jc_build.execution import read_events
 

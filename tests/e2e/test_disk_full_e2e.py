@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from e2e_workspace import FIXTURE, JCB, jcb_env, remove_images
+from e2e_helpers import FIXTURE, JCB, jcb_env, remove_images
 
 from jc_build.execution import read_events
 

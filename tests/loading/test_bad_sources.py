@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from jc_build.loading.labels import MAX_COMPONENT, MAX_LABEL
+from jc_build.labels import MAX_COMPONENT, MAX_LABEL
 from jc_build.loading.source import MAX_NESTING
 
 LAYER = 'container_layer(name = "a")\n'

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jc_build.errors import Location
 from jc_build.loading.codec import CodecError, decode, encode
-from jc_build.loading.labels import Label
+from jc_build.labels import Label
 from jc_build.loading.load_cache import CacheFile
 from jc_build.model import Target
 
@@ -78,7 +78,7 @@ def test_a_file_of_another_model_is_a_silent_cold_start(workspace, jcb) -> None:
 
 def test_targets_round_trip() -> None:
     target = Target(Label("a", "b"), "container_layer", {"env": {"A": "1"}, "deps": ["//c:c"], "n": None},
-                    Location("pkgs/a/BUILD.star", 3, 1), "pkgs/a/BUILD.star", [Label("c", "c")])
+                    Location("pkgs/a/BUILD.star", 3, 1), "pkgs/a/BUILD.star", {"deps": (Label("c", "c"),)})
     assert decode(json.loads(json.dumps(encode(target, Target))), Target) == target
 
 
@@ -99,3 +99,19 @@ def test_unknown_fields_are_refused() -> None:
         assert str(exc) == "$: expected the fields of CacheFile"
     else:
         raise AssertionError("accepted an unknown field")
+
+
+def test_a_cached_target_gets_its_typed_view_back(tmp_path: Path) -> None:
+    from jc_build.loading.fields import make_target
+    from jc_build.loading.load_cache import LoadCache
+    from jc_build.loading.rules import RULES
+    build = tmp_path / "BUILD.star"
+    build.write_text("")
+    os.utime(build, ns=(1, 1))
+    attrs = RULES["container_layer"].validate({"name": "b", "deps": [":c"]})
+    target = make_target("container_layer", attrs, "a", Location(str(build), 1, 1), str(build))
+    cache = LoadCache(tmp_path / "cache.json")
+    cache.put("a", {"b": target}, [str(build)])
+    cache.save()
+    [loaded] = LoadCache(tmp_path / "cache.json").get("a").values()
+    assert loaded.fields == target.fields and loaded.fields.deps == (Label("a", "c"),)

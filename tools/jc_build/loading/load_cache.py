@@ -17,12 +17,13 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import __version__
 from ..model import Platform, Target
 from .codec import CodecError, decode, encode, fingerprint
+from .fields import typed_fields
 
 FORMAT = "jcb-loading-cache/2"
 Signature = tuple[int, int, int] | None
@@ -77,6 +78,9 @@ class LoadCache:
         if entry is None:
             return None
         if all(_signature(path) == signature for path, signature in entry.files):
+            for target in entry.targets.values():
+                if target.fields is None:  # stored without its view: derived again from attrs and deps
+                    target.fields = typed_fields(target.kind, target.attrs, target.deps)
             return entry.targets
         return None
 
@@ -88,7 +92,8 @@ class LoadCache:
         racy = time.time_ns() - RACY_NS
         if any(sig is None or sig[0] >= racy for _, sig in signatures):
             return
-        self._entries[package] = Entry(signatures, targets)
+        # The typed view is not stored: it is derived from attrs and deps on the way out.
+        self._entries[package] = Entry(signatures, {n: replace(t, fields=None) for n, t in targets.items()})
         self._dirty = True
 
     def save(self) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import starlark as sl
 
 from ..errors import Location, StarlarkError
+from ..labels import LabelSyntaxError, parse_label
 from .bounded import DEFAULT_TIMEOUT_S, Budget, LoadingTimeout, run_with_stack
-from .labels import LabelSyntaxError, parse_label
 from .source import check_nesting, decode
 
 _GLOBALS = sl.Globals.extended_by([sl.LibraryExtension.StructType, sl.LibraryExtension.Json,

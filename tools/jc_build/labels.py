@@ -37,10 +37,6 @@ class Label:
         prefix = f"@{self.root}//" if self.root else "//"
         return f"{prefix}{self.package}:{self.name}"
 
-    @property
-    def package_label(self) -> str:
-        return f"//{self.package}"
-
 
 def _check_length(text: str) -> None:
     if len(text) > MAX_LABEL:
