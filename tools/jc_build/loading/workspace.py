@@ -129,12 +129,27 @@ _IMAGE_FIELDS = ("package", "version", "l4t", "cuda", "cuda_tag", "distro", "pyt
                  "platform")
 
 
+# A docker reference (distribution/reference's grammar): path components, then an optional tag.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REFERENCE = re.compile(rf"(?:[a-z0-9.-]+(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?")
+
+
 def _check_image_name(scheme: str) -> None:
+    """RuleCallError unless ``scheme`` names only known fields and makes a docker reference."""
     try:
-        scheme.format(**{k: "x" for k in _IMAGE_FIELDS})
+        sample = scheme.format(**{k: "x" for k in _IMAGE_FIELDS})
     except (KeyError, IndexError, ValueError) as exc:
         raise RuleCallError(f"workspace(): image_name '{scheme}' uses an unknown field {exc}; "
                             f"known: {', '.join(_IMAGE_FIELDS)}") from None
+    if ".." in scheme:
+        raise RuleCallError(f"workspace(): image_name '{scheme}' contains '..'; give a docker reference "
+                            f"such as '{DEFAULT_IMAGE_NAME}'")
+    if sample.rsplit(":", 1)[0] != sample.rsplit(":", 1)[0].lower():
+        raise RuleCallError(f"workspace(): image_name '{scheme}' has upper case letters before the tag; "
+                            "docker repository names are lower case")
+    if not _REFERENCE.fullmatch(sample):
+        raise RuleCallError(f"workspace(): image_name '{scheme}' does not make a docker reference "
+                            "([registry/]name[:tag] of lower-case letters, digits and . _ -)")
 
 
 def image_name(ws: Workspace, package: str, version: str | None, platform: Platform) -> str:
