@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..faults import kill_point
 from .digest import Digest, sha256_bytes
 from .fs import AtomicFile
 
@@ -92,6 +93,8 @@ class ActionCache:
         text = json.dumps({"checksum": _checksum(body, self._key), "result": body}, indent=2, sort_keys=True)
         with AtomicFile(self._tmp_dir) as tmp:
             tmp.file.write(text.encode())
+            tmp.file.flush()
+            kill_point("entry-write")
             tmp.commit(self.path(result.key))
 
     def read(self, key: str) -> ActionResult | None:

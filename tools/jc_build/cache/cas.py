@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from ..faults import kill_point
 from .digest import CHUNK, Digest, sha256_stream
 from .fs import AtomicFile
 
@@ -43,6 +44,7 @@ class Cas:
             while chunk := src.read(CHUNK):
                 h.update(chunk)
                 tmp.file.write(chunk)
+                kill_point("cas-write")
             digest = Digest(h.hexdigest())
             tmp.commit(self.path(digest))
         return digest

@@ -25,6 +25,7 @@ from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
 from ..cache.scratch import work_dir
 from ..engine import Engine, SolveFailed, SolveRequest
 from ..errors import BuildError, JcbError
+from ..faults import kill_point
 from ..model import Platform
 from ..plan import Stage
 from .build_context import secret_files, stage_context
@@ -179,11 +180,12 @@ class StageRunner:
                 request = self._solve_request(stage, done, context, out_dir, tmp)
                 solves = 1
                 try:
-                    solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
+                    solved = self.engine.solve(request, lambda line: self._log_line(stage, line))
                 finally:
                     assert request.log_path is not None
                     if request.log_path.exists():
                         os.replace(request.log_path, log_path)
+                kill_point("export")
                 meta = inputs_meta(stage)
                 if stage.kind == "wheel":
                     image_id, outputs = None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag)
@@ -208,6 +210,10 @@ class StageRunner:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=str(exc),
                             log_path=log_path if solves else None)
         return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
+
+    def _log_line(self, stage: Stage, line: str) -> None:
+        kill_point("solve")
+        self.progress.log_line(stage.key, line)
 
     def _solve_request(self, stage: Stage, done: Mapping[str, StageRun], context: Path, out_dir: Path,
                        scratch: Path) -> SolveRequest:
