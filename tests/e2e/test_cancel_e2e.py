@@ -1,5 +1,6 @@
 """SIGINT or SIGTERM to jcb's PID alone cancels the running solve like Ctrl-C: exit 130, the stage
-gets a 'cancelled' event line, and its work directory is gone."""
+gets a 'cancelled' event line, and its work directory is gone. jcb starts with SIGINT ignored, as a
+background job of a non-interactive shell does: it must still stop."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def test_a_signal_to_the_pid_cancels_the_running_solve(cext: Workspace, signum: 
     with open(out, "w") as stream:
         proc = subprocess.Popen([*JCB, "build", "//slow", "--progress=plain", f"--event-log={log}"], cwd=cext.root,
                                 env=jcb_env(cext.cache), stdout=stream, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)  # a signal to the group would be Ctrl-C; this is the PID
+                                start_new_session=True,  # a signal to the group would be Ctrl-C; this is the PID
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
         for _ in range(600):  # the step runs once its marker is in the stage's partial log
             if any(marker in p.read_text(errors="replace") for p in (cext.cache / "logs").glob("*.partial")):
                 break

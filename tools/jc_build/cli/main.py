@@ -137,16 +137,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(args, bug_message(exc, write_trace(exc, _cache_dir(ctx))), 1)
     finally:
         _close(ctx)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _terminate_like_interrupt() -> Any:
-    """SIGTERM ends jcb as Ctrl-C does (running solves cancelled, every started stage recorded);
-    the previous handler, to restore, or None when not on the main thread."""
+def _terminate_like_interrupt() -> dict[int, Any]:
+    """SIGINT and SIGTERM end jcb as Ctrl-C does (running solves cancelled, every started stage
+    recorded); the previous handlers, to restore ({} when not on the main thread).
+
+    SIGINT too: a process started with SIGINT ignored (a background job of a non-interactive
+    shell, some CI runners) inherits SIG_IGN, which Python keeps, so jcb would not stop; the
+    docker CLI likewise un-ignores it."""
     if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, signal.default_int_handler)
+        return {}
+    return {signum: signal.signal(signum, signal.default_int_handler) for signum in (signal.SIGINT, signal.SIGTERM)}
 
 
 def _error(args: argparse.Namespace, message: str, code: int) -> int:
