@@ -11,9 +11,11 @@ from pathlib import Path
 from .action_cache import ActionCache
 from .cas import Cas
 from .digest import Digest
+from .journal import live_pending
+from .scratch import JOURNAL_PREFIX
 from .state import StateCount, measure_state
 
-GRACE_S = 3600  # temp files and unreferenced blobs younger than this may belong to a live writer
+GRACE_S = 3600  # temp files younger than this may belong to a live writer
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:([KMGT])i?)?B?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -67,9 +69,9 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
     """Evict least recently used entries until they and the blobs they reference fit in
     ``max_size_bytes``, deleting blobs no remaining entry references.
 
-    The caller holds the exclusive cache lock, so no session is open. Blobs that were
-    unreferenced before this run and are younger than ``GRACE_S`` are kept and not
-    counted: a writer that did not use a session may not have written its entry yet.
+    The caller holds the exclusive cache lock, so no session is open. Unreferenced blobs in a
+    live writer's journal (cache/journal.py) are kept and not counted: that writer may not have
+    written its entry yet; every other unreferenced blob goes, however young.
     Unusable entries (corrupt, or referencing missing blobs) are removed first.
     """
     blobs = dict(cas.blobs())
@@ -87,8 +89,9 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
         freed += blobs[digest].st_size
         total -= blobs[digest].st_size
 
-    for digest, st in blobs.items():
-        if not refs[digest] and st.st_mtime < now - GRACE_S:
+    pending = live_pending(tmp_dir)
+    for digest in blobs:
+        if not refs[digest] and digest not in pending:
             drop_blob(digest)
 
     for _, key, size, digests in sorted(live):
@@ -128,11 +131,12 @@ def _usable_entries(actions: ActionCache, blobs: Mapping[Digest, object]) -> tup
 
 
 def _remove_stale_temp(tmp_dir: Path, now: float) -> tuple[int, int]:
-    """Remove temporary files older than GRACE_S (left by killed writers); how many, their bytes."""
+    """Remove temporary files older than GRACE_S (left by killed writers); how many, their bytes.
+    Journals are not: their lock tells whether their writer lives (``sweep``)."""
     removed = freed = 0
     for path in tmp_dir.iterdir():
         st = path.lstat()
-        if path.is_file() and st.st_mtime < now - GRACE_S:
+        if path.is_file() and not path.name.startswith(JOURNAL_PREFIX) and st.st_mtime < now - GRACE_S:
             path.unlink(missing_ok=True)
             removed += 1
             freed += st.st_size

@@ -17,6 +17,7 @@ from .backend import CacheBackend, MissingBlobError
 from .cas import Cas
 from .digest import Digest
 from .fs import CacheLock
+from .journal import Journal
 from .gc import CacheStats, GcReport, collect, measure
 from .key import key_file, user_key
 from .state import collect_state
@@ -40,7 +41,8 @@ class LocalCache(CacheBackend):
         self._tmp = self.root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._lock = CacheLock(self.root / "lock")
-        self._cas = Cas(self.root, self._tmp, on_warning)
+        self._journal = Journal(self._tmp)
+        self._cas = Cas(self.root, self._tmp, on_warning, self._journal)
         self._actions = ActionCache(self.root, self._tmp, on_warning, user_key(key_file()))
 
     def session(self) -> AbstractContextManager[None]:
@@ -66,6 +68,11 @@ class LocalCache(CacheBackend):
             if missing:
                 raise MissingBlobError(f"action {result.key} references blobs not in the cache: {', '.join(missing)}")
             self._actions.write(result)
+        self._journal.settle(result.digests())
+
+    def close(self) -> None:
+        """Give up this process's unreferenced blobs (gc may remove them); also done at exit."""
+        self._journal.close()
 
     def has_blob(self, digest: Digest) -> bool:
         return self._cas.has(digest)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 WORK_PREFIX = "work-"
 OWNER = ".owner"
+JOURNAL_PREFIX = "journal-"  # cache/journal.py: locked by its writer while it lives
 
 
 @contextmanager
@@ -44,7 +45,8 @@ class Swept:
 
 
 def sweep(tmp_dir: Path, logs_dir: Path) -> Swept:
-    """Remove what dead processes left: unlocked work directories, their temp files, partial logs."""
+    """Remove what dead processes left: unlocked work directories and blob journals, their temp files,
+    partial logs."""
     files = size = 0
     for path in _entries(tmp_dir):
         if path.name.startswith(WORK_PREFIX) and path.is_dir():
@@ -52,6 +54,9 @@ def sweep(tmp_dir: Path, logs_dir: Path) -> Swept:
                 count, total = count_files(path)
                 shutil.rmtree(path, ignore_errors=True)
                 files, size = files + count, size + total
+        elif path.name.startswith(JOURNAL_PREFIX):
+            if unlocked(path):
+                files, size = files + 1, size + unlink_size(path)
         elif path.is_file() and not _alive(path.name.split("-", 1)[0]):
             files, size = files + 1, size + unlink_size(path)
     for path in _entries(logs_dir):
