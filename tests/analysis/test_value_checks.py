@@ -59,6 +59,37 @@ CASES = {
         {"pkgs/a/BUILD.star": 'container_layer(name = "a", images = [{"repo": "x"}])\n'},
         "pkgs/a/BUILD.star:1:1: //a:a: each entry of 'images' needs 'repository' and 'tag' and may have 'date', "
         "'arch', 'size'; got ['repo']"),
+    "env value not a string": (
+        {"pkgs/a/BUILD.star": 'container_layer(name = "a", env = {"A": 1})\n'},
+        "pkgs/a/BUILD.star:1:1: //a:a: env value of 'A' is 1, not a string; write \"1\""),
+    "python tag": (
+        {"pkgs/a/BUILD.star": SRC + 'wheel(name = "a", dist = "y", srcs = [":src"], python_tag = "??")\n' + IMAGE},
+        "pkgs/a/BUILD.star:2:1: //a:a: python_tag '??' is not a wheel python tag such as 'cp310' or 'py3'"),
+    "two wheels of one dist": (
+        {"pkgs/a/BUILD.star": SRC + 'wheel(name = "w1", dist = "Flash_Attn", srcs = [":src"])\n'
+                              'wheel(name = "w2", dist = "flash-attn", srcs = [":src"])\n'
+                              'container_layer(name = "a", wheels = [":w1", ":w2"])\n'},
+        "pkgs/a/BUILD.star:4:1: //a:a installs two wheels of 'flash-attn' (//a:w1 and //a:w2); keep one in wheels"),
+    "image name with ..": (
+        {"WORKSPACE.star": 'workspace(default_platform = "jp6", image_name = "../../{package}:{version}")\n',
+         "pkgs/a/BUILD.star": 'container_layer(name = "a")\n'},
+        "WORKSPACE.star:1:1: workspace(): image_name '../../{package}:{version}' contains '..'; give a docker "
+        "reference such as '{package}:{version}-r{l4t}-{cuda_tag}-{distro}'"),
+    "image name in upper case": (
+        {"WORKSPACE.star": 'workspace(default_platform = "jp6", image_name = "Me/{package}:{version}")\n',
+         "pkgs/a/BUILD.star": 'container_layer(name = "a")\n'},
+        "WORKSPACE.star:1:1: workspace(): image_name 'Me/{package}:{version}' has upper case letters before the "
+        "tag; docker repository names are lower case"),
+    "image name with a space": (
+        {"WORKSPACE.star": 'workspace(default_platform = "jp6", image_name = "my {package}:{version}")\n',
+         "pkgs/a/BUILD.star": 'container_layer(name = "a")\n'},
+        "WORKSPACE.star:1:1: workspace(): image_name 'my {package}:{version}' does not make a docker reference "
+        "([registry/]name[:tag] of lower-case letters, digits and . _ -)"),
+    "image name placeholder": (
+        {"WORKSPACE.star": 'workspace(default_platform = "jp6", image_name = "{pkg}:{version}")\n',
+         "pkgs/a/BUILD.star": 'container_layer(name = "a")\n'},
+        "WORKSPACE.star:1:1: workspace(): image_name '{pkg}:{version}' uses an unknown field 'pkg'; known: "
+        "package, version, l4t, cuda, cuda_tag, distro, python, jetpack, arch, platform"),
 }
 
 COMMANDS = {

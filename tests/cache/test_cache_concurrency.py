@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from jc_build.cache import ActionResult, Digest, LocalCache, sha256_bytes
+from jc_build.cache.state import StateCount
 
 KEYS = [sha256_bytes(b"key %d" % i).hex for i in range(6)]
 
@@ -160,13 +161,22 @@ def test_writer_killed_mid_blob_leaves_only_a_temp_file(tmp_path: Path) -> None:
 
     [temp] = (root / "tmp").iterdir()
     assert temp.stat().st_size == 8 << 20
-    assert cache.stats() == before  # the partial blob is invisible
+    after = cache.stats()
+    assert (after.entries, after.blobs, after.total_bytes) == (before.entries, before.blobs, before.total_bytes)
+    assert after.state["temp"] == StateCount(1, 8 << 20)  # counted, but not a blob
     assert cache.get_action(kept.key) == kept
-    assert cache.gc(10 << 30).removed_temp_files == 0  # fresh: might belong to a live writer
-    old = time.time() - 2 * 3600
-    os.utime(temp, (old, old))
-    assert cache.gc(10 << 30).removed_temp_files == 1
+    assert cache.gc(10 << 30).removed_temp_files == 1  # its writer is dead: removed at once
     assert not temp.exists() and cache.get_action(kept.key) == kept
+
+
+def test_a_live_writers_fresh_temp_file_is_kept(tmp_path: Path) -> None:
+    cache = LocalCache(tmp_path / "cache")
+    mine = tmp_path / "cache" / "tmp" / f"{os.getpid()}-x"
+    mine.write_bytes(b"in flight")
+    assert cache.gc(10 << 30).removed_temp_files == 0
+    old = time.time() - 2 * 3600
+    os.utime(mine, (old, old))
+    assert cache.gc(10 << 30).removed_temp_files == 1
 
 
 _BUSY_WRITER = textwrap.dedent(

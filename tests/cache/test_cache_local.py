@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -205,18 +208,38 @@ def test_gc_to_zero_keeps_fresh_unreferenced_blobs(record: Record, cache: LocalC
     assert cache.stats().entries == 0 and cache.has_blob(in_flight)
 
 
-def test_gc_collects_old_unreferenced_blobs(cache: LocalCache) -> None:
+def test_gc_collects_fresh_unreferenced_blobs_no_live_writer_holds(cache: LocalCache) -> None:
     orphan = cache.put_bytes(b"orphan")
-    age(blob_file(cache.root, orphan), 2 * HOUR)
+    cache.close()  # the writer gives it up, as a process does at exit (or by dying)
     report = cache.gc(10 << 30)
     assert report.removed_blobs == 1 and not cache.has_blob(orphan)
+    assert list((cache.root / "tmp").iterdir()) == []
+
+
+def test_a_killed_writers_blob_goes_at_the_next_gc_and_its_journal_at_the_sweep(tmp_path: Path) -> None:
+    code = ("import os, signal, sys; from jc_build.cache import LocalCache\n"
+            "c = LocalCache(sys.argv[1]); d = c.put_bytes(b'written, then killed before its entry'); print(d.hex, flush=True)\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL
+    journals = list((tmp_path / "tmp").glob("journal-*"))
+    assert len(journals) == 1 and journals[0].read_text().split() == [killed.stdout.strip()]
+    cache = LocalCache(tmp_path)
+    report = cache.gc(10 << 30)
+    assert report.removed_blobs == 1 and not cache.has_blob(Digest(killed.stdout.strip()))
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_settled_blobs_leave_no_journal(record: Record, cache: LocalCache) -> None:
+    record("a", {"a.whl": b"a"})
+    assert list((cache.root / "tmp").iterdir()) == []
 
 
 def test_gc_removes_stale_temp_files_and_bad_entries(record: Record, cache: LocalCache, warned: list[str]) -> None:
     good = record("good", {"g.whl": b"g"})
     bad = record("bad", {"b.whl": b"b"})
     entry_path(cache.root, bad.key).write_text("{")
-    stale, fresh = cache.root / "tmp" / "123-stale", cache.root / "tmp" / "456-fresh"
+    stale, fresh = cache.root / "tmp" / "123-stale", cache.root / "tmp" / f"{os.getpid()}-fresh"  # a live writer
     stale.write_bytes(b"x" * 100)
     fresh.write_bytes(b"y")
     age(stale, 2 * HOUR)

@@ -22,7 +22,7 @@ def test_reuses_and_invalidates(workspace, jcb) -> None:
     })
     _age(root)
     assert jcb(root, "query", "deps(//a)").out == "//a:a\n//b:b\n"
-    caches = list(Path(os.environ["JCB_CACHE_DIR"], "loading").glob("*.pickle"))
+    caches = list(Path(os.environ["JCB_CACHE_DIR"], "loading").glob("*.json"))
     assert len(caches) == 1
     # An edit of a loaded .star file is seen, even with the same size and an old mtime.
     (root / "pkgs/defs/m.star").write_text(
@@ -43,6 +43,6 @@ def test_corrupt_cache_is_a_cold_start(workspace, jcb) -> None:
     root = workspace({"pkgs/b/BUILD.star": 'container_layer(name = "b")\n'})
     _age(root)
     assert jcb(root, "query", "//b").code == 0
-    for cache in Path(os.environ["JCB_CACHE_DIR"], "loading").glob("*.pickle"):
-        cache.write_bytes(b"not a pickle")
+    for cache in Path(os.environ["JCB_CACHE_DIR"], "loading").glob("*.json"):
+        cache.write_bytes(b"not json")
     assert jcb(root, "query", "//b").out == "//b:b\n"

@@ -88,3 +88,15 @@ def test_plan_does_not_import_docker_libraries(fixture_copy, tmp_path) -> None:
     env = {**os.environ, "JCB_CACHE_DIR": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_versionless_image_follows_the_workspace_scheme(workspace, jcb) -> None:
+    """Two workspaces with different image_name schemes never tag a versionless image alike."""
+    names = []
+    for scheme in ("acme/{package}:{version}-{cuda_tag}", "other/{package}:{version}-{cuda_tag}"):
+        root = workspace({"WORKSPACE.star": f'workspace(default_platform = "jp6", image_name = "{scheme}")\n',
+                          "pkgs/b/BUILD.star": 'container_layer(name = "b", steps = [run("true")])\n'})
+        result = jcb(root, "plan", "//b", "--output", "json")
+        assert result.code == 0, result.err
+        names.append(json.loads(result.out)["stages"][-1]["image_name"])
+    assert names == ["acme/b:latest-cu126", "other/b:latest-cu126"]

@@ -129,6 +129,17 @@ def parse_constraint(text: str) -> Constraint:
     return Constraint(text, "l4t", _spec(op, value, text))
 
 
+def keyed_constraint(key: str, spec: str) -> Constraint:
+    """One ``target_compatible_with`` entry (``{"cuda": ">=12.6"}``) as a constraint."""
+    if key.strip() not in _KEYS and _KEY_ALIASES.get(key.strip()) not in _KEYS:
+        raise ConstraintSyntaxError(f"target_compatible_with: unknown platform value '{key}' "
+                                    f"(known: {', '.join(sorted(_KEYS))})")
+    try:
+        return parse_constraint(f"{key}{spec}" if spec[:1] in "<>=!~" else f"{key}=={spec}")
+    except ConstraintSyntaxError as exc:
+        raise ConstraintSyntaxError(f"target_compatible_with {{\"{key}\": \"{spec}\"}}: {exc}") from None
+
+
 def first_unmet(constraints: list[Constraint], platform: Platform) -> Constraint | None:
     """The first constraint the platform does not meet, or None."""
     return next((c for c in constraints if not c.matches(platform)), None)

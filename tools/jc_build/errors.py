@@ -25,7 +25,7 @@ EXIT_CODES = {
     0: "success",
     1: "analysis or build failure: an error in a BUILD file (at file:line:col), a graph problem, a failed stage",
     2: "usage error: an unknown command or option, a bad label, pattern or query, a target that does not exist",
-    130: "interrupted (Ctrl-C)",
+    130: "interrupted (Ctrl-C, or SIGINT/SIGTERM to jcb's PID: running solves are cancelled and each started stage gets a `cancelled` event)",
 }
 EXIT_INTERRUPTED = 130
 

@@ -16,6 +16,9 @@ from functools import lru_cache
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]*$")
 _COMPONENT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+\-]*$")
 ROOTS = ("", "toolchains", "workspace")
+# Checked before a label reaches the filesystem (NAME_MAX and a sane total).
+MAX_LABEL = 1024
+MAX_COMPONENT = 255
 
 
 class LabelSyntaxError(ValueError):
@@ -33,6 +36,16 @@ class Label:
     def __str__(self) -> str:
         prefix = f"@{self.root}//" if self.root else "//"
         return f"{prefix}{self.package}:{self.name}"
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_LABEL:
+        raise LabelSyntaxError(f"invalid label '{text[:40]}...': {len(text)} characters long; labels may have "
+                               f"at most {MAX_LABEL}")
+    longest = max(text.replace(":", "/").split("/"), key=len)
+    if len(longest.encode()) > MAX_COMPONENT:
+        raise LabelSyntaxError(f"invalid label '{text[:40]}...': a name of {len(longest)} characters "
+                               f"('{longest[:20]}...'); package and target names may have at most {MAX_COMPONENT}")
 
 
 def _check_package(path: str, text: str) -> None:
@@ -69,6 +82,7 @@ def parse_label(text: str, current_package: str | None = None) -> Label:
     """Parse ``//pkg:name``, ``//pkg``, ``:name`` or ``name`` (the last two need a current package)."""
     if not isinstance(text, str) or not text:
         raise LabelSyntaxError("empty label")
+    _check_length(text)
     root = ""
     body = text
     if body.startswith("@"):
@@ -109,7 +123,14 @@ class Pattern:
 
 def parse_pattern(text: str) -> Pattern:
     """Parse ``//llm/...`` (also ``//llm/...:all``, as Bazel), ``//...``, ``//llm/sglang:all`` /
-    ``:*``, or a plain label."""
+    ``:*``, or a plain label (of a target in pkgs/)."""
+    _check_length(text)
+    if text.startswith("@"):
+        repo = text[1:].partition("//")[0]
+        hint = (f"; to configure for a platform, pass --platform={text.rpartition(':')[2] or 'NAME'}"
+                if repo == "toolchains" else "")
+        raise LabelSyntaxError(f"'{text}' is not a target: targets live under pkgs/ and have labels such as "
+                               f"//llm/sglang (@{repo}// labels name .star files and platforms){hint}")
     subtree, sep, name = text.partition(":")
     if subtree.startswith("//") and (subtree == "//..." or subtree.endswith("/...")):
         if sep and name not in ("all", "*", "all-targets"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..constraints import Constraint, first_unmet, parse_constraint
+from ..constraints import Constraint, first_unmet, keyed_constraint, parse_constraint
 from ..model import Platform, Target
 
 
@@ -11,7 +11,7 @@ def target_constraints(target: Target) -> list[Constraint]:
     fields = target.fields
     constraints = [parse_constraint(text) for text in getattr(fields, "requires", ())]
     for key, spec in getattr(fields, "target_compatible_with", {}).items():
-        constraints.append(parse_constraint(f"{key}{spec}" if spec[:1] in "<>=!~" else f"{key}=={spec}"))
+        constraints.append(keyed_constraint(key, spec))
     return constraints
 
 

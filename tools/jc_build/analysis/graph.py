@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 
+from packaging.utils import canonicalize_name
+
 from ..errors import AnalysisError, JcbError, NotFoundError, UsageError
 from ..labels import Label, LabelSyntaxError, parse_pattern
 from ..loading.packages import PackageLoader
@@ -78,6 +80,18 @@ class ConfiguredGraph:
                 if kind not in kinds:
                     raise AnalysisError(f"{label} lists {dep} in {attr}, but it is a {kind}, not a "
                                         f"{' or '.join(kinds)}", target.location)
+        if target.kind == "container_layer":
+            self._check_one_wheel_per_dist(target)
+
+    def _check_one_wheel_per_dist(self, target: Target) -> None:
+        """AnalysisError when two of a layer's wheels are the same distribution (pip would keep one)."""
+        seen: dict[str, Label] = {}
+        for dep in target.deps["wheels"]:
+            dist = canonicalize_name(self.target(self.resolve_alias(dep)).fields.dist)
+            if dist in seen:
+                raise AnalysisError(f"{target.label} installs two wheels of '{dist}' ({seen[dist]} and {dep}); "
+                                    "keep one in wheels", target.location)
+            seen[dist] = dep
 
     def resolve_alias(self, label: Label) -> Label:
         """Follow aliases to the target they stand for."""

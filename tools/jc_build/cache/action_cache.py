@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import time
@@ -10,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..faults import kill_point
 from .digest import Digest, sha256_bytes
 from .fs import AtomicFile
 
@@ -69,15 +72,17 @@ class ActionResult:
 
 
 class ActionCache:
-    """Stores ``ActionResult`` entries with a self-checksum; corrupt entries read as misses.
+    """Stores ``ActionResult`` entries with a checksum (an HMAC under ``key`` when given); entries that
+    do not check out read as misses.
 
     Not locked, and does not check blobs: ``LocalCache`` does both.
     """
 
-    def __init__(self, root: Path, tmp_dir: Path, on_warning: Callable[[str], None]):
+    def __init__(self, root: Path, tmp_dir: Path, on_warning: Callable[[str], None], key: bytes | None = None):
         self.dir = root / "ac"
         self._tmp_dir = tmp_dir
         self._warn = on_warning
+        self._key = key
 
     def path(self, key: str) -> Path:
         Digest(key)  # validates; keys become file names
@@ -85,9 +90,11 @@ class ActionCache:
 
     def write(self, result: ActionResult) -> None:
         body = result.to_json()
-        text = json.dumps({"checksum": str(_checksum(body)), "result": body}, indent=2, sort_keys=True)
+        text = json.dumps({"checksum": _checksum(body, self._key), "result": body}, indent=2, sort_keys=True)
         with AtomicFile(self._tmp_dir) as tmp:
             tmp.file.write(text.encode())
+            tmp.file.flush()
+            kill_point("entry-write")
             tmp.commit(self.path(result.key))
 
     def read(self, key: str) -> ActionResult | None:
@@ -100,7 +107,9 @@ class ActionCache:
         try:
             doc = json.loads(raw)
             _check(isinstance(doc, dict) and set(doc) == {"checksum", "result"}, "not a cache entry")
-            _check(doc["checksum"] == str(_checksum(doc["result"])), "checksum mismatch")
+            _check(isinstance(doc["checksum"], str)
+                   and hmac.compare_digest(doc["checksum"], _checksum(doc["result"], self._key)),
+                   "checksum mismatch: edited, or written under another cache key")
             result = ActionResult.from_json(doc["result"])
             _check(result.key == key, f"entry is for key {result.key}")
         except (ValueError, TypeError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -132,8 +141,12 @@ class ActionCache:
                     continue
 
 
-def _checksum(body: Any) -> Digest:
-    return sha256_bytes(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+def _checksum(body: Any, key: bytes | None = None) -> str:
+    """``hmac-sha256:<hex>`` under ``key``; ``sha256:<hex>`` without one (detects corruption only)."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    if key is None:
+        return str(sha256_bytes(text))
+    return "hmac-sha256:" + hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
 def _is_file_name(name: object) -> bool:

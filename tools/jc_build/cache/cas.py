@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from ..faults import kill_point
 from .digest import CHUNK, Digest, sha256_stream
 from .fs import AtomicFile
+from .journal import Journal
 
 
 class Cas:
@@ -18,8 +20,9 @@ class Cas:
     Not locked: ``LocalCache`` holds the cache lock around writes.
     """
 
-    def __init__(self, root: Path, tmp_dir: Path, on_warning: Callable[[str], None]):
+    def __init__(self, root: Path, tmp_dir: Path, on_warning: Callable[[str], None], journal: Journal):
         self.dir = root / "cas" / "sha256"
+        self.journal = journal
         self._tmp_dir = tmp_dir
         self._warn = on_warning
         # (path, inode, size, mtime_ns) of blobs verified by this process.
@@ -36,14 +39,17 @@ class Cas:
         """Copy a stream into the store (hashing while copying) and return its digest.
 
         Idempotent: re-putting existing content atomically replaces it with an
-        identical, fresh copy, which also heals a corrupt one.
+        identical, fresh copy, which also heals a corrupt one. The digest stays in this process's
+        journal until ``journal.settle`` (an entry references it).
         """
         h = hashlib.sha256()
         with AtomicFile(self._tmp_dir) as tmp:
             while chunk := src.read(CHUNK):
                 h.update(chunk)
                 tmp.file.write(chunk)
+                kill_point("cas-write")
             digest = Digest(h.hexdigest())
+            self.journal.record(digest)  # before the blob is visible: gc keeps it until an entry references it
             tmp.commit(self.path(digest))
         return digest
 

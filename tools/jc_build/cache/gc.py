@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from .action_cache import ActionCache
 from .cas import Cas
 from .digest import Digest
+from .journal import live_pending
+from .scratch import JOURNAL_PREFIX
+from .state import StateCount, measure_state
 
-GRACE_S = 3600  # temp files and unreferenced blobs younger than this may belong to a live writer
+GRACE_S = 3600  # temp files younger than this may belong to a live writer
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:([KMGT])i?)?B?", re.IGNORECASE)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -45,7 +48,13 @@ class CacheStats:
     location: Path
     entries: int
     blobs: int
-    total_bytes: int  # entries + blobs; temp files of in-flight writes excluded
+    total_bytes: int  # entries + blobs (what gc's size limit counts)
+    state: dict[str, StateCount] = field(default_factory=dict)  # logs, locks, temp, ... (cache.state)
+
+    @property
+    def disk_bytes(self) -> int:
+        """Everything under the cache directory."""
+        return self.total_bytes + sum(count.bytes for count in self.state.values())
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class GcReport:
 def measure(root: Path, cas: Cas, actions: ActionCache) -> CacheStats:
     entries = [st.st_size for _, st in actions.keys()]
     blobs = [st.st_size for _, st in cas.blobs()]
-    return CacheStats(root, len(entries), len(blobs), sum(entries) + sum(blobs))
+    return CacheStats(root, len(entries), len(blobs), sum(entries) + sum(blobs), measure_state(root))
 
 
 def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, now: float,
@@ -71,9 +80,9 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
     ``external`` bytes they hold fit in ``max_size_bytes``, deleting blobs no remaining entry
     references (``external`` is told of each entry removed and removes its own part later).
 
-    The caller holds the exclusive cache lock, so no session is open. Blobs that were
-    unreferenced before this run and are younger than ``GRACE_S`` are kept and not
-    counted: a writer that did not use a session may not have written its entry yet.
+    The caller holds the exclusive cache lock, so no session is open. Unreferenced blobs in a
+    live writer's journal (cache/journal.py) are kept and not counted: that writer may not have
+    written its entry yet; every other unreferenced blob goes, however young.
     Unusable entries (corrupt, or referencing missing blobs) are removed first.
     """
     blobs = dict(cas.blobs())
@@ -91,22 +100,19 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
         freed += blobs[digest].st_size
         total -= blobs[digest].st_size
 
-    for digest, st in blobs.items():
-        if not refs[digest] and st.st_mtime < now - GRACE_S:
+    pending = live_pending(tmp_dir)
+    for digest in blobs:
+        if not refs[digest] and digest not in pending:
             drop_blob(digest)
 
+    held = external.total if external is not None else (lambda: 0)
     for _, key, size, digests in sorted(live):
-        if in_use + (external.total() if external is not None else 0) <= max_size_bytes:
+        if in_use + held() <= max_size_bytes:
             break
         if external is not None and external.keeps(key):
             continue
-        actions.path(key).unlink(missing_ok=True)
-        if external is not None:
-            external.evict(key)
-        removed_entries += 1
-        freed += size
-        total -= size
-        in_use -= size
+        _evict(actions, external, key)
+        removed_entries, freed, total, in_use = removed_entries + 1, freed + size, total - size, in_use - size
         for digest in digests:
             refs[digest] -= 1
             if not refs[digest]:
@@ -115,6 +121,12 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
 
     removed_temp, temp_bytes = _remove_stale_temp(tmp_dir, now)
     return GcReport(removed_entries, removed_blobs, removed_temp, freed + temp_bytes, total)
+
+
+def _evict(actions: ActionCache, external: External | None, key: str) -> None:
+    actions.path(key).unlink(missing_ok=True)
+    if external is not None:
+        external.evict(key)
 
 
 def _usable_entries(actions: ActionCache, blobs: Mapping[Digest, object], external: External | None
@@ -139,11 +151,12 @@ def _usable_entries(actions: ActionCache, blobs: Mapping[Digest, object], extern
 
 
 def _remove_stale_temp(tmp_dir: Path, now: float) -> tuple[int, int]:
-    """Remove temporary files older than GRACE_S (left by killed writers); how many, their bytes."""
+    """Remove temporary files older than GRACE_S (left by killed writers); how many, their bytes.
+    Journals are not: their lock tells whether their writer lives (``sweep``)."""
     removed = freed = 0
     for path in tmp_dir.iterdir():
-        st = path.stat()
-        if st.st_mtime < now - GRACE_S:
+        st = path.lstat()
+        if path.is_file() and not path.name.startswith(JOURNAL_PREFIX) and st.st_mtime < now - GRACE_S:
             path.unlink(missing_ok=True)
             removed += 1
             freed += st.st_size

@@ -8,6 +8,7 @@ import time
 import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,7 +18,10 @@ from .backend import CacheBackend, MissingBlobError
 from .cas import Cas
 from .digest import Digest
 from .fs import CacheLock
+from .journal import Journal
 from .gc import CacheStats, External, GcReport, collect, measure
+from .key import key_file, user_key
+from .state import collect_state
 
 
 class LocalCache(CacheBackend):
@@ -38,8 +42,9 @@ class LocalCache(CacheBackend):
         self._tmp = self.root / "tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._lock = CacheLock(self.root / "lock")
-        self._cas = Cas(self.root, self._tmp, on_warning)
-        self._actions = ActionCache(self.root, self._tmp, on_warning)
+        self._journal = Journal(self._tmp)
+        self._cas = Cas(self.root, self._tmp, on_warning, self._journal)
+        self._actions = ActionCache(self.root, self._tmp, on_warning, user_key(key_file()))
 
     def session(self) -> AbstractContextManager[None]:
         """Hold the shared lock (re-entrant per thread) so no gc runs until the block ends."""
@@ -64,6 +69,11 @@ class LocalCache(CacheBackend):
             if missing:
                 raise MissingBlobError(f"action {result.key} references blobs not in the cache: {', '.join(missing)}")
             self._actions.write(result)
+        self._journal.settle(result.digests())
+
+    def close(self) -> None:
+        """Give up this process's unreferenced blobs (gc may remove them); also done at exit."""
+        self._journal.close()
 
     def has_blob(self, digest: Digest) -> bool:
         return self._cas.has(digest)
@@ -115,4 +125,6 @@ class LocalCache(CacheBackend):
             report = collect(self._cas, self._actions, self._tmp, max_size_bytes, time.time(), external)
             if then is not None:
                 then()
-            return report
+            state = collect_state(self.root, {key for key, _ in self._actions.keys()}, max_size_bytes == 0)
+        return replace(report, removed_temp_files=report.removed_temp_files + state.files,
+                       freed_bytes=report.freed_bytes + state.bytes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 import threading
 import urllib.error
@@ -45,16 +46,34 @@ class RegistryError(Exception):
         self.repeat = repeat
 
 
+_HOST_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])"
+                      r"(?::(\d{1,5}))?$")
+_REPO_RE = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+
+
+def parse_location(location: str) -> tuple[str, str, str]:
+    """``(scheme, host[:port], path)`` of ``[http[s]://]REGISTRY[/PATH]``; ValueError saying what is wrong."""
+    scheme, sep, rest = location.partition("://")
+    if not sep:
+        scheme, rest = ("http" if location.startswith(_LOOPBACK) else "https"), location
+    if scheme not in ("http", "https"):
+        raise ValueError(f"scheme '{scheme}' is not http or https")
+    host, _, path = rest.strip("/").partition("/")
+    port = _HOST_RE.match(host)
+    if not host or not port or (port.group(1) and not 0 < int(port.group(1)) < 65536):
+        raise ValueError(f"'{host}' is not a registry host[:port] such as 127.0.0.1:5000 or ghcr.io")
+    if path and not _REPO_RE.match(path):
+        raise ValueError(f"'{path}' is not a repository path (lower-case names separated by '/')")
+    return scheme, host, path
+
+
 class RegistryCache(CacheBackend):
     """``location`` is ``REGISTRY[/PATH]`` (``http://`` or ``https://`` optional; loopback
     registries default to http, others to https). ``read_only`` stores nothing remotely."""
 
     def __init__(self, location: str, *, read_only: bool = False, timeout_s: float = 30.0,
                  on_warning: Callable[[str], None] = warnings.warn):
-        scheme, sep, rest = location.partition("://")
-        if not sep:
-            scheme, rest = ("http" if location.startswith(_LOOPBACK) else "https"), location
-        host, _, path = rest.strip("/").partition("/")
+        scheme, host, path = parse_location(location)
         prefix = f"{path}/" if path else ""
         self.location = location
         self.read_only = read_only

@@ -30,7 +30,12 @@ class Context:
     def workspace(self) -> Workspace:
         from ..loading.workspace import find_root, load_workspace
         start = Path(self.args.workspace) if getattr(self.args, "workspace", None) else None
-        return load_workspace(find_root(start))
+        return load_workspace(find_root(start), timeout_s=self.timeout_s)
+
+    @property
+    def timeout_s(self) -> float:
+        from ..loading.bounded import DEFAULT_TIMEOUT_S
+        return getattr(self.args, "loading_timeout", DEFAULT_TIMEOUT_S)
 
     @cached_property
     def platform(self) -> Platform:
@@ -46,17 +51,23 @@ class Context:
 
     @cached_property
     def cache_dir(self) -> Path:
+        """The local cache directory, checked (a writable directory no other user can write)."""
+        from ..cache.location import check_cache_dir
         from ..dirs import default_cache_dir
         given = getattr(self.args, "cache_dir", None)
-        return Path(given) if given else default_cache_dir()
+        source = "--cache-dir" if given else ("JCB_CACHE_DIR" if os.environ.get("JCB_CACHE_DIR") else "")
+        allow = getattr(self.args, "allow_shared_cache", False) or bool(os.environ.get("JCB_ALLOW_SHARED_CACHE"))
+        return check_cache_dir(Path(given) if given else default_cache_dir(), source, allow)
 
     @cached_property
     def loader(self) -> PackageLoader:
         from ..loading.load_cache import LoadCache
         from ..loading.packages import PackageLoader
         cache = (LoadCache(None) if os.environ.get("JCB_NO_LOAD_CACHE")
-                 else LoadCache.for_workspace(self.cache_dir, self.workspace.root, self.platform))
-        return PackageLoader(self.workspace, self.platform, cache)
+                 else LoadCache.for_workspace(self.cache_dir, self.workspace.root, self.platform, self.warn))
+        loader = PackageLoader(self.workspace, self.platform, cache)
+        loader.env.timeout_s = self.timeout_s
+        return loader
 
     def report_problems(self) -> int:
         """Print the errors of the packages a wildcard passed over, each at its file:line:col;

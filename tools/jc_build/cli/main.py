@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_INTERRUPTED, JcbError
+from ..loading.bounded import DEFAULT_TIMEOUT_S
+from .context import Context
+from .failure import bug_message, describe_os_error, silence_stdout, write_trace
 
 # command name -> module under jc_build.cli.commands; imported only when used, to keep start-up fast.
 COMMANDS = {
@@ -50,7 +56,24 @@ def common_options() -> argparse.ArgumentParser:
                        help="workspace directory (default: the nearest parent with WORKSPACE.star)")
     group.add_argument("--color", choices=("auto", "yes", "no"), default="auto",
                        help="colour and tables: auto (on a terminal), yes, no")
+    group.add_argument("--allow-shared-cache", action="store_true",
+                       help="use a cache directory other users can write (they decide what jcb reuses; "
+                            "default: refuse it, or $JCB_ALLOW_SHARED_CACHE)")
+    group.add_argument("--loading-timeout", type=_seconds, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                       help="stop evaluating a .star file (with its loads) after this long (default: %(default)g)")
+    group.add_argument("--debug", action="store_true",
+                       help="on an internal error, print the Python trace (default: write it to a file)")
     return common
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got '{text}'")
+    return value
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -109,7 +132,7 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .context import Context
+    """Run one jcb command; every failure ends as one line on stderr and an exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     argv, forwarded = _split_forwarded(parser, argv)
@@ -125,20 +148,60 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     ctx = Context(args)
+    previous = _terminate_like_interrupt()
     try:
         code = args.run(ctx) or 0
+        sys.stdout.flush()  # a full or closed stdout is reported here, not at interpreter exit
         return max(code, ctx.report_problems())
     except JcbError as exc:
-        colour = args.color == "yes" or (args.color == "auto" and sys.stderr.isatty() and not os.environ.get("NO_COLOR"))
-        prefix = "\x1b[1;31merror:\x1b[0m" if colour else "error:"
-        sys.stderr.write(f"jcb: {prefix} {exc}\n")
-        return exc.exit_code
+        return _error(args, str(exc), exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("jcb: interrupted\n")
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        silence_stdout()
+        return _error(args, describe_os_error(exc), 1)
+    except Exception as exc:  # noqa: BLE001 - the bug report path
+        if args.debug or os.environ.get("JCB_DEBUG"):
+            raise
+        return _error(args, bug_message(exc, write_trace(exc, _cache_dir(ctx))), 1)
     finally:
-        ctx.close()
+        _close(ctx)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
+
+def _terminate_like_interrupt() -> dict[int, Any]:
+    """SIGINT and SIGTERM end jcb as Ctrl-C does (running solves cancelled, every started stage
+    recorded); the previous handlers, to restore ({} when not on the main thread).
+
+    SIGINT too: a process started with SIGINT ignored (a background job of a non-interactive
+    shell, some CI runners) inherits SIG_IGN, which Python keeps, so jcb would not stop; the
+    docker CLI likewise un-ignores it."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, signal.default_int_handler) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _error(args: argparse.Namespace, message: str, code: int) -> int:
+    colour = args.color == "yes" or (args.color == "auto" and sys.stderr.isatty() and not os.environ.get("NO_COLOR"))
+    prefix = "\x1b[1;31merror:\x1b[0m" if colour else "error:"
+    sys.stderr.write(f"jcb: {prefix} {message}\n")
+    return code
+
+
+def _cache_dir(ctx: Context) -> Path | None:
+    try:
+        return ctx.cache_dir
+    except Exception:  # noqa: BLE001 - only a place for the trace; /tmp will do
+        return None
+
+
+def _close(ctx: Context) -> None:
+    try:
+        ctx.close()
+    except OSError:
+        pass  # saving the loading cache only saves time next run
 
 if __name__ == "__main__":
     sys.exit(main())

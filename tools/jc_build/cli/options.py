@@ -51,3 +51,15 @@ def add_image_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where to look for jcb's image by name (default: WORKSPACE.star's registry)")
     add_progress(parser)
     add_engine_and_caches(parser)
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """UsageError for an --event-log or --output path that cannot be what it must be."""
+    from ..errors import UsageError
+    log, output = getattr(args, "event_log", None), getattr(args, "output", None)
+    if log is not None and log.is_dir():
+        raise UsageError(f"--event-log {log}: is a directory; give a file name")
+    if log is not None and not log.parent.is_dir():
+        raise UsageError(f"--event-log {log}: no directory {log.parent}")
+    if output is not None and output.exists() and not output.is_dir():
+        raise UsageError(f"--output {output}: exists and is not a directory; give a directory for the wheels")

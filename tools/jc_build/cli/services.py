@@ -68,18 +68,27 @@ def detect_engine(ctx: Context) -> Engine:
 
 def open_cache(ctx: Context) -> LocalCache:
     from ..cache import LocalCache
-    return LocalCache(ctx.args.cache_dir, on_warning=ctx.warn)
+    return LocalCache(ctx.cache_dir, on_warning=ctx.warn)
 
 
 def open_remote_cache(ctx: Context) -> RegistryCache | None:
     """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE, the config file or WORKSPACE.star;
     None if off."""
     from ..cache import RegistryCache
+    from ..cache.registry import parse_location
+    from ..errors import UsageError
     args = ctx.args
-    location = "" if args.no_remote_cache else (
-        args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.config.remote_cache
-        or ctx.workspace.remote_cache)
-    return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn) if location else None
+    sources = [("--remote-cache", args.remote_cache), ("JCB_REMOTE_CACHE", os.environ.get("JCB_REMOTE_CACHE")),
+               ("the config file's remote_cache", ctx.config.remote_cache),
+               ("WORKSPACE.star's remote_cache", ctx.workspace.remote_cache)]
+    source, location = next(((s, v) for s, v in sources if v), ("", ""))
+    if args.no_remote_cache or not location:
+        return None
+    try:
+        parse_location(location)
+    except ValueError as exc:
+        raise UsageError(f"{source} '{location}': {exc}") from None
+    return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn)
 
 
 def make_executor(ctx: Context, engine: Engine) -> Executor:

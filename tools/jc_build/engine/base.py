@@ -63,7 +63,7 @@ class BuildLog:
 @contextmanager
 def staged_dockerfile(req: SolveRequest) -> Iterator[Path]:
     """A scratch directory outside the context holding ``Dockerfile`` from ``req``."""
-    with tempfile.TemporaryDirectory(prefix="jcb-solve-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="jcb-solve-", dir=req.scratch_dir) as tmp:
         scratch = Path(tmp)
         (scratch / "Dockerfile").write_text(req.dockerfile, encoding="utf-8")
         yield scratch

@@ -26,6 +26,7 @@ class SolveRequest:
     cache_from: tuple[str, ...] = ()
     inline_cache: bool = False
     no_cache: bool = False  # BuildKit's own cache is not used either (``--no-cache``, ``jcb build --check``)
+    scratch_dir: Path | None = None  # where the engine may stage files (default: the system temp dir)
 
     def all_build_args(self) -> dict[str, str]:
         """``build_args`` plus ``BUILDKIT_INLINE_CACHE=1`` when ``inline_cache`` is set."""

@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
-OUTCOMES = ("cached", "pulled", "built", "failed", "skipped")
+OUTCOMES = ("cached", "pulled", "built", "failed", "skipped", "cancelled")
 # The progress state in which each stage's part of a build ends ("done" is the state of "built").
-ENDED = frozenset({"cached", "pulled", "done", "failed", "skipped"})
+ENDED = frozenset({"cached", "pulled", "done", "failed", "skipped", "cancelled"})
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..cache import CacheBackend, LocalCache, RegistryCache, TieredCache
+from ..cache.scratch import sweep
 from ..engine import Engine
 from ..model import Platform
 from ..plan import Plan, Stage
@@ -81,6 +82,7 @@ class Executor:
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
         """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""
         started = time.monotonic()
+        sweep(self.local.root / "tmp", self.local.root / "logs")  # what killed builds left behind
         events = EventLog(options.event_log)
         progress = make_progress(options.progress, stream)
         try:

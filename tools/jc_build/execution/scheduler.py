@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..plan import Stage
+from .cancel import interrupt_children
 from .events import EventLog, StageEvent
 from .options import check_secrets
 from .progress import Progress
@@ -91,8 +92,12 @@ class Scheduler:
                         blocked[run.stage.key] = str(run.stage.label)
                     self._record(run)
                     stopped = stopped or (run.outcome == "failed" and not self.keep_going)
-        except BaseException:  # an interrupt, or a bug in a worker
+        except BaseException as exc:  # an interrupt, or an error no stage could handle (a full disk)
+            interrupt_children()  # the solves' docker CLIs stop as on Ctrl-C, even if only jcb was signalled
             pool.shutdown(wait=True, cancel_futures=True)  # running solves end; nothing new starts
+            why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"stopped: {type(exc).__name__}: {exc}"
+            for stage in running.values():
+                self._record_unrun(stage, "cancelled", why)
             raise
         pool.shutdown()
         for stage in pending:

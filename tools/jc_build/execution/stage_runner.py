@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -23,8 +22,10 @@ from pathlib import Path
 from shlex import quote
 
 from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
+from ..cache.scratch import work_dir
 from ..engine import Engine, SolveFailed, SolveRequest, SolveResult
 from ..errors import BuildError, JcbError
+from ..faults import kill_point
 from ..model import Platform
 from ..plan import Stage
 from .build_context import secret_files, stage_context
@@ -105,6 +106,7 @@ class StageRunner:
         self.remote = remote
         self.logs_dir = state_dir / "logs"
         self.locks_dir = state_dir / "locks"
+        self.tmp_dir = state_dir / "tmp"
         self.last_used = LastUsed(state_dir / "last")
 
     def present_images(self, stages: Sequence[Stage]) -> set[str]:
@@ -190,19 +192,20 @@ class StageRunner:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         solves = 0
         try:
-            with tempfile.TemporaryDirectory(prefix="jcb-stage-", ignore_cleanup_errors=True) as tmp:
-                context, out_dir = Path(tmp) / "context", Path(tmp) / "out"
+            with work_dir(self.tmp_dir, "stage") as tmp:
+                context, out_dir = tmp / "context", tmp / "out"
                 wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
                 stage_context(stage, wheel_results, self.cache, context)
                 epoch = self._stage_sources(stage, context)
                 request = self._solve_request(stage, done, Path(tmp), epoch)
                 solves = 1
                 try:
-                    solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
+                    solved = self.engine.solve(request, lambda line: self._log_line(stage, line))
                 finally:
                     assert request.log_path is not None
                     if request.log_path.exists():
                         os.replace(request.log_path, log_path)
+                kill_point("export")
                 meta = inputs_meta(stage)
                 if stage.kind == "wheel":
                     image_id, outputs = None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag,
@@ -228,6 +231,10 @@ class StageRunner:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=str(exc),
                             log_path=log_path if solves else None)
         return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
+
+    def _log_line(self, stage: Stage, line: str) -> None:
+        kill_point("solve")
+        self.progress.log_line(stage.key, line)
 
     def rebuild(self, stage: Stage, done: Mapping[str, StageRun], scratch: Path) -> tuple[SolveResult, int | None]:
         """Solve ``stage`` again without BuildKit's cache, recording nothing: its image, or its wheels
@@ -266,6 +273,7 @@ class StageRunner:
             network=None if stage.network == "default" else stage.network,
             log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
             no_cache=self.asked.no_cache,
+            scratch_dir=tmp,
         )
 
     def _base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
@@ -298,8 +306,7 @@ class StageRunner:
     # -- tests ------------------------------------------------------------------------
     def _run_tests(self, stage: Stage, image_id: str) -> None:
         """Each test script in its own throwaway container (no network); BuildError with its output."""
-        with tempfile.TemporaryDirectory(prefix="jcb-tests-", ignore_cleanup_errors=True) as tmp:
-            root = Path(tmp)
+        with work_dir(self.tmp_dir, "tests") as root:
             root.chmod(0o777)  # the image's user may not be ours
             for i, test in enumerate(stage.tests):
                 name = Path(test.path).name

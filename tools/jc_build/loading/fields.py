@@ -1,8 +1,8 @@
 """Typed, frozen views of targets' attributes, one class per rule, generated from its schema.
 
 In the spirit of Pants' FieldSets: ``target.fields.build_deps`` is a tuple of ``Label``s, lists
-are tuples, absent optional strings are None. The classes live in this module (so the load
-cache can pickle them): ``ContainerLayerFields``, ``WheelFields``, ``AliasFields``,
+are tuples, absent optional strings are None. The classes live in this module:
+``ContainerLayerFields``, ``WheelFields``, ``AliasFields``,
 ``GitRepositoryFields``, ``HttpArchiveFields``.
 """
 

@@ -3,26 +3,50 @@
 Like Bazel's server keeping its package cache, this keeps a cold ``jcb query`` from evaluating
 every BUILD.star file again. An entry records the (mtime, size, inode) of the BUILD file, of
 every .star file it loaded (transitively) and of the package files it checked; any change, and
-any other jcb version or platform, is a miss. Only successful loads are stored.
+any other jcb version, model or platform, is a miss. Only successful loads are stored.
+
+The file is JSON decoded by ``codec`` against the model's type hints: it is data, never code.
+A file that does not validate is a miss, with a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import __version__
 from ..model import Platform, Target
+from .codec import CodecError, decode, encode, fingerprint
+from .fields import typed_fields
 
-FORMAT = 3  # 2: deps per attribute and a typed view; 3: allow_floating
+FORMAT = "jcb-loading-cache/3"  # 3: allow_floating and the hermetic attributes
 Signature = tuple[int, int, int] | None
 # Files modified this recently are not trusted: a later edit could keep mtime and size.
 RACY_NS = 2_000_000_000
+
+
+@dataclass
+class Entry:
+    """One package: the files it came from with their signatures, and its targets."""
+
+    files: list[tuple[str, Signature]]
+    targets: dict[str, Target]
+
+
+@dataclass
+class CacheFile:
+    """The whole file; ``schema`` is the model's fingerprint when it was written."""
+
+    format: str
+    jcb: str
+    schema: str
+    packages: dict[str, Entry]
 
 
 def _signature(path: str) -> Signature:
@@ -34,33 +58,30 @@ def _signature(path: str) -> Signature:
 
 
 class LoadCache:
-    """One pickle per (workspace, platform) under ``<cache dir>/loading/``; ``path=None`` disables it."""
+    """One JSON file per (workspace, platform) under ``<cache dir>/loading/``; ``path=None`` disables it."""
 
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, on_warning: Callable[[str], None] = lambda _: None):
         self.path = path
-        self._entries: dict[str, tuple[list[tuple[str, Signature]], dict[str, Target]]] = {}
+        self._entries: dict[str, Entry] = {}
         self._dirty = False
         if path is not None:
-            try:
-                with open(path, "rb") as stream:
-                    data = pickle.load(stream)
-                if data.get("format") == (FORMAT, __version__):
-                    self._entries = data["packages"]
-            except Exception:  # a missing, truncated or foreign file is only a cold start
-                self._entries = {}
+            self._entries = _read(path, on_warning)
 
     @classmethod
-    def for_workspace(cls, cache_dir: Path, root: Path, platform: Platform) -> LoadCache:
+    def for_workspace(cls, cache_dir: Path, root: Path, platform: Platform,
+                      on_warning: Callable[[str], None] = lambda _: None) -> LoadCache:
         key = hashlib.sha256(f"{os.path.realpath(root)}\0{platform!r}".encode()).hexdigest()[:24]
-        return cls(cache_dir / "loading" / f"{key}.pickle")
+        return cls(cache_dir / "loading" / f"{key}.json", on_warning)
 
     def get(self, package: str) -> dict[str, Target] | None:
         entry = self._entries.get(package)
         if entry is None:
             return None
-        files, targets = entry
-        if all(_signature(path) == signature for path, signature in files):
-            return targets
+        if all(_signature(path) == signature for path, signature in entry.files):
+            for target in entry.targets.values():
+                if target.fields is None:  # stored without its view: derived again from attrs and deps
+                    target.fields = typed_fields(target.kind, target.attrs, target.deps)
+            return entry.targets
         return None
 
     def put(self, package: str, targets: dict[str, Target], files: Iterable[str]) -> None:
@@ -71,7 +92,8 @@ class LoadCache:
         racy = time.time_ns() - RACY_NS
         if any(sig is None or sig[0] >= racy for _, sig in signatures):
             return
-        self._entries[package] = (signatures, targets)
+        # The typed view is not stored: it is derived from attrs and deps on the way out.
+        self._entries[package] = Entry(signatures, {n: replace(t, fields=None) for n, t in targets.items()})
         self._dirty = True
 
     def save(self) -> None:
@@ -79,12 +101,34 @@ class LoadCache:
         if self.path is None or not self._dirty:
             return
         try:
+            text = json.dumps(encode(CacheFile(FORMAT, __version__, fingerprint(CacheFile), self._entries),
+                                     CacheFile), separators=(",", ":"))
+        except CodecError:
+            return  # a value the codec cannot store: this run's loads are simply not kept
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as stream:
-                pickle.dump({"format": (FORMAT, __version__), "packages": self._entries}, stream,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(fd, "w") as stream:
+                stream.write(text)
             os.replace(tmp, self.path)
             self._dirty = False
         except OSError:
             pass
+
+
+def _read(path: Path, warn: Callable[[str], None]) -> dict[str, Entry]:
+    """The entries of a valid file of this jcb and model; {} (warned unless absent or older) otherwise."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return {}
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise CodecError("not a jcb loading cache of this format")
+        if (data.get("jcb"), data.get("schema")) != (__version__, fingerprint(CacheFile)):
+            return {}  # written by another jcb: a cold start, not a problem
+        return decode(data, CacheFile).packages
+    except (ValueError, RecursionError) as exc:  # JSON, UTF-8 and codec errors are ValueErrors
+        warn(f"loading cache {path} is not valid ({str(exc)[:200]}); ignoring it")
+        return {}

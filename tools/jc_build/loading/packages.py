@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..constraints import ConstraintSyntaxError, keyed_constraint
 from ..errors import AnalysisError, Location, NotFoundError
 from ..model import Platform, Target
 from ..suggest import did_you_mean
@@ -13,6 +14,7 @@ from .builtins import STEP_HELPERS, make_select
 from ..labels import Label, LabelSyntaxError, parse_label
 from .load_cache import LoadCache
 from .fields import make_target
+from .locate import DeclarationIndex
 from .rules import RULES
 from .schema import RuleCallError
 from .starlark_env import StarlarkEnv
@@ -31,6 +33,7 @@ class PackageLoader:
         self._packages: dict[str, dict[str, Target]] = {}
         self._current: tuple[str, Path, dict[str, Target]] | None = None
         self._checked_files: list[str] = []
+        self._indexes: dict[Path, DeclarationIndex] = {}
         self.cache = cache or LoadCache(None)
         builtins: dict[str, Any] = {kind: self._rule_function(kind) for kind in RULES if kind != "platform"}
         builtins.update(STEP_HELPERS)
@@ -124,14 +127,21 @@ class PackageLoader:
             except LabelSyntaxError as exc:
                 raise RuleCallError(str(exc)) from None
             self._check_files(package, attrs)
+            _check_keyed_constraints(attrs)
             rel = f"pkgs/{package}/{BUILD_FILE}" if package else f"pkgs/{BUILD_FILE}"
             try:
-                targets[name] = make_target(kind, attrs, package, _locate(build_file, rel, name), rel)
+                targets[name] = make_target(kind, attrs, package, self._locate(build_file, rel, name), rel)
             except LabelSyntaxError as exc:
                 raise RuleCallError(str(exc)) from None
 
         rule.__name__ = kind
         return rule
+
+    def _locate(self, build_file: Path, rel: str, name: str) -> Location:
+        index = self._indexes.get(build_file)
+        if index is None:
+            index = self._indexes[build_file] = DeclarationIndex(rel, self.env.sources[build_file])
+        return index.locate(name)
 
     def _check_files(self, package: str, attrs: dict[str, Any]) -> None:
         wanted = list(attrs.get("files") or []) + list(attrs.get("tests") or [])
@@ -157,26 +167,13 @@ class PackageLoader:
                 raise RuleCallError(f"file '{name}' resolves outside the workspace (symlink); refused")
 
 
+def _check_keyed_constraints(attrs: dict[str, Any]) -> None:
+    for key, spec in (attrs.get("target_compatible_with") or {}).items():
+        try:
+            keyed_constraint(key, spec)
+        except ConstraintSyntaxError as exc:
+            raise RuleCallError(str(exc)) from None
+
+
 def _platform_rule_elsewhere(**_: Any) -> None:
     raise RuleCallError("platform() may only be declared in toolchains/BUILD.star")
-
-
-_SOURCES: dict[Path, str] = {}
-
-
-def _locate(build_file: Path, rel: str, name: str) -> Location:
-    """Where a target is declared: the call holding its quoted name (macros may build names)."""
-    text = _SOURCES.get(build_file)
-    if text is None:
-        text = _SOURCES[build_file] = build_file.read_text(encoding="utf-8")
-    # A macro may build the name ("wheel-" + version): then look for its longest quoted part.
-    parts = sorted({name, *name.replace("_", "-").split("-")}, key=len, reverse=True)
-    found = next(([i for i in (text.find(f'"{p}"'), text.find(f"'{p}'")) if i >= 0] for p in parts
-                  if p and (f'"{p}"' in text or f"'{p}'" in text)), [])
-    if not found:
-        return Location(rel, 1, 1)
-    at = min(found)
-    call = text.rfind("(", 0, at)
-    line_start = text.rfind("\n", 0, call if call >= 0 else at) + 1
-    indent = len(text[line_start:]) - len(text[line_start:].lstrip(" \t"))
-    return Location(rel, text.count("\n", 0, line_start) + 1, indent + 1)

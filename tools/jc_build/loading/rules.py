@@ -8,8 +8,8 @@ from typing import Any
 from ..labels import parse_label
 from ..pins import command_requirements, floating_requirements
 from .builtins import STEP_HELPERS
-from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, IMAGES, LABEL, LABEL_LIST, SHA256, STEPS, STRING,
-                     STRING_DICT, STRING_LIST, Attr, RuleSchema)
+from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, ENV_STRINGS, IMAGES, LABEL, LABEL_LIST, PYTHON_TAG, SHA256,
+                     STEPS, STRING, STRING_DICT, STRING_LIST, Attr, RuleSchema)
 
 # The build-context directory where the executor stages a layer's input wheels: no package file may use it.
 WHEELS_CONTEXT_DIR = "wheels"
@@ -108,7 +108,7 @@ _BUILD_INPUTS = {
                        "`FROM ${BASE_IMAGE}` (after `ARG BASE_IMAGE`): jcb starts the stage on the layer below."),
     "build_args": Attr(ENV_DICT, "Build arguments visible to the steps (part of the action key).",
                        default=dict),
-    "env": Attr(ENV_DICT, "Environment variables set in the stage and kept in the image.", default=dict),
+    "env": Attr(ENV_STRINGS, "Environment variables set in the stage and kept in the image.", default=dict),
     "files": Attr(STRING_LIST, "Package-local files copied into the build context (hashed into the key); "
                   "another package's file by label, e.g. `//ml/mamba/causalconv1d:set_cuda_archs.py`.",
                   default=list),
@@ -162,7 +162,7 @@ WHEEL = RuleSchema(
         "index_url": Attr(STRING, "An index that may already hold this wheel; when it does the compile is "
                           "skipped (jetson-containers' `install.sh || build.sh`, as data)."),
         "index_spec": Attr(STRING, "The requirement looked up on `index_url` (default `dist==version`)."),
-        "python_tag": Attr(STRING, "Expected wheel python tag (default: the platform's, e.g. `cp310`; "
+        "python_tag": Attr(PYTHON_TAG, "Expected wheel python tag (default: the platform's, e.g. `cp310`; "
                            "`py3` for pure wheels)."),
         **_COMMON,
     },

@@ -90,6 +90,21 @@ def _steps_problem(attr: str, steps: list[dict[str, Any]]) -> str | None:
 
 
 ENV_DICT = replace(STRING_DICT, validate=variables_problem)
+
+
+def _env_problem(attr: str, values: Mapping[str, Any]) -> str | None:
+    for k, v in values.items():
+        if not isinstance(v, str):
+            return f"{attr} value of '{k}' is {v!r}, not a string; write \"{v}\""
+    return variables_problem(attr, values)
+
+
+# Environment values are kept as written (an int is not silently made a string): analysis names it.
+ENV_STRINGS = replace(STRING_DICT, normalize=dict, validate=_env_problem)
+_PYTHON_TAG = re.compile(r"(py|cp|pp|ip|jy)\d+")
+PYTHON_TAG = AttrType("string", lambda v: isinstance(v, str), validate=lambda attr, v: None
+                      if all(_PYTHON_TAG.fullmatch(t) for t in v.split(".")) else
+                      f"{attr} '{v}' is not a wheel python tag such as 'cp310' or 'py3'")
 DIST = AttrType("string", lambda v: isinstance(v, str), validate=lambda attr, v: None if _DIST.match(v)
                 else f"{attr} '{v}' is not a distribution name")
 SHA256 = AttrType("string", lambda v: isinstance(v, str), validate=lambda attr, v: None if _SHA256.fullmatch(v)

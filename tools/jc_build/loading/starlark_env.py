@@ -11,6 +11,8 @@ import starlark as sl
 
 from ..errors import Location, StarlarkError
 from ..labels import LabelSyntaxError, parse_label
+from .bounded import DEFAULT_TIMEOUT_S, Budget, LoadingTimeout, run_with_stack
+from .source import check_nesting, decode
 
 _GLOBALS = sl.Globals.extended_by([sl.LibraryExtension.StructType, sl.LibraryExtension.Json,
                                    sl.LibraryExtension.Print, sl.LibraryExtension.Map,
@@ -50,8 +52,11 @@ class StarlarkEnv:
     ``builtins`` are the names every evaluated file sees (rules, select(), step helpers).
     """
 
-    def __init__(self, root: Path, builtins: Mapping[str, Any]):
+    def __init__(self, root: Path, builtins: Mapping[str, Any], timeout_s: float = DEFAULT_TIMEOUT_S):
         self.root = root
+        self.timeout_s = timeout_s
+        self.sources: dict[Path, str] = {}
+        self._budget: Budget | None = None
         self._builtins = builtins
         self._modules: dict[Path, sl.FrozenModule] = {}
         self._stack: list[Path] = []
@@ -79,11 +84,29 @@ class StarlarkEnv:
         return path.relative_to(self.root).as_posix()
 
     def eval_file(self, path: Path, extra: Mapping[str, Any] | None = None) -> sl.Module:
-        """Evaluate ``path`` (absolute, inside the workspace) and return its module."""
+        """Evaluate ``path`` (absolute, inside the workspace) and return its module.
+
+        The outermost file runs on a large stack within ``timeout_s``; its loads share that budget.
+        """
+        if self._budget is not None:
+            return self._eval(path, extra, self._budget)
+        budget = self._budget = Budget(self.timeout_s)
         try:
-            source = path.read_text(encoding="utf-8")
+            return run_with_stack(lambda: self._eval(path, extra, budget), budget)
+        except LoadingTimeout:
+            raise StarlarkError(f"evaluating {self.relpath(path)} took longer than {self.timeout_s:g} s "
+                                "(--loading-timeout); stopped it: look for a loop that never ends") from None
+        finally:
+            self._budget = None
+
+    def _eval(self, path: Path, extra: Mapping[str, Any] | None, budget: Budget) -> sl.Module:
+        rel = self.relpath(path)
+        try:
+            raw = path.read_bytes()
         except OSError as exc:
-            raise StarlarkError(f"cannot read {self.relpath(path)}: {exc.strerror}") from None
+            raise StarlarkError(f"cannot read {rel}: {exc.strerror}") from None
+        source = self.sources[path] = decode(raw, rel)
+        check_nesting(source, rel)
         module = sl.Module()
         for name, value in {**self._builtins, **(extra or {})}.items():
             if callable(value):
@@ -92,10 +115,12 @@ class StarlarkEnv:
                 module[name] = value
         self._stack.append(path)
         try:
-            ast = sl.parse(self.relpath(path), source, _DIALECT)
-            sl.eval(module, ast, _GLOBALS, sl.FileLoader(self._load))
+            ast = sl.parse(rel, source, _DIALECT)
+            sl.eval_with(sl.EvalOptions(check_cancelled=budget.check), module, ast, _GLOBALS,
+                         sl.FileLoader(self._load))
         except sl.StarlarkError as exc:
             nested, self._nested_error = self._nested_error, None
+            budget.check()  # a timeout inside a load() arrives wrapped; this raises it again
             raise (nested or translate_error(exc)) from None
         finally:
             self._stack.pop()

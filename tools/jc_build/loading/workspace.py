@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from ..config import parse_mirrors
 from ..errors import Location, StarlarkError, UsageError
 from ..model import Platform
 from ..suggest import did_you_mean
+from .bounded import DEFAULT_TIMEOUT_S
 from .rules import PLATFORM
 from .schema import RuleCallError
 from .starlark_env import StarlarkEnv
@@ -59,7 +61,7 @@ def find_root(start: Path | None = None) -> Path:
     raise UsageError(f"not inside a jcb workspace: no {WORKSPACE_FILE} in {here} or any parent directory")
 
 
-def load_workspace(root: Path) -> Workspace:
+def load_workspace(root: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Workspace:
     """Evaluate WORKSPACE.star and toolchains/BUILD.star."""
     ws = Workspace(root=root)
     seen: dict[str, bool] = {}
@@ -89,13 +91,14 @@ def load_workspace(root: Path) -> Workspace:
             raise RuleCallError(f"platform '{name}' is declared twice")
         if attrs["arch"] not in ("aarch64", "x86_64"):
             raise RuleCallError(f"platform '{name}': arch must be 'aarch64' or 'x86_64', got '{attrs['arch']}'")
+        _check_platform_values(name, attrs)
         ws.platforms[name] = Platform(
             name=name, label=f"@toolchains//:{name}", l4t=attrs["l4t"], jetpack=attrs["jetpack"],
             cuda=attrs["cuda"], cudnn=attrs["cudnn"], python=attrs["python"], distro=attrs["distro"],
             arch=attrs["arch"], cuda_arch=tuple(attrs["cuda_arch"]), base_image=attrs["base_image"],
             docker_platform=attrs["docker_platform"] or "", values=tuple(sorted(attrs["values"].items())))
 
-    env = StarlarkEnv(root, {"workspace": workspace, "platform": platform})
+    env = StarlarkEnv(root, {"workspace": workspace, "platform": platform}, timeout_s)
     env.eval_file(root / WORKSPACE_FILE)
     toolchains = root / "toolchains" / "BUILD.star"
     if toolchains.is_file():
@@ -108,16 +111,51 @@ def load_workspace(root: Path) -> Workspace:
     return ws
 
 
+_VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
+_VERSION_FIELDS = {"l4t": "36.4.0", "jetpack": "6.1", "cuda": "12.6", "cudnn": "9.3", "python": "3.10",
+                   "distro": "24.04"}
+
+
+def _check_platform_values(name: str, attrs: dict[str, Any]) -> None:
+    """Versions must be dotted numbers and the base image a reference: they end up in tags and keys."""
+    for key, example in _VERSION_FIELDS.items():
+        if not _VERSION_RE.match(attrs[key]):
+            raise RuleCallError(f"platform '{name}': {key} must be a version such as '{example}', "
+                                f"got '{attrs[key]}'")
+    for arch in attrs["cuda_arch"]:
+        if not arch.isdigit():
+            raise RuleCallError(f"platform '{name}': cuda_arch entries are SM numbers such as '87', got '{arch}'")
+    image = attrs["base_image"]
+    if not image.strip() or any(c.isspace() for c in image):
+        raise RuleCallError(f"platform '{name}': base_image must be an image reference such as "
+                            f"'nvcr.io/nvidia/l4t-jetpack:r36.4.0', got '{image}'")
+
+
 _IMAGE_FIELDS = ("package", "version", "l4t", "cuda", "cuda_tag", "distro", "python", "jetpack", "arch",
                  "platform")
 
 
+# A docker reference (distribution/reference's grammar): path components, then an optional tag.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REFERENCE = re.compile(rf"(?:[a-z0-9.-]+(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?")
+
+
 def _check_image_name(scheme: str) -> None:
+    """RuleCallError unless ``scheme`` names only known fields and makes a docker reference."""
     try:
-        scheme.format(**{k: "x" for k in _IMAGE_FIELDS})
+        sample = scheme.format(**{k: "x" for k in _IMAGE_FIELDS})
     except (KeyError, IndexError, ValueError) as exc:
         raise RuleCallError(f"workspace(): image_name '{scheme}' uses an unknown field {exc}; "
                             f"known: {', '.join(_IMAGE_FIELDS)}") from None
+    if ".." in scheme:
+        raise RuleCallError(f"workspace(): image_name '{scheme}' contains '..'; give a docker reference "
+                            f"such as '{DEFAULT_IMAGE_NAME}'")
+    if sample.rsplit(":", 1)[0] != sample.rsplit(":", 1)[0].lower():
+        raise RuleCallError(f"workspace(): image_name '{scheme}' has upper case letters before the tag; "
+                            "docker repository names are lower case")
+    if not _REFERENCE.fullmatch(sample):
+        raise RuleCallError(f"workspace(): image_name '{scheme}' does not make a docker reference "
+                            "([registry/]name[:tag] of lower-case letters, digits and . _ -)")
 
 
 def image_name(ws: Workspace, package: str, version: str | None, platform: Platform) -> str:

@@ -79,14 +79,27 @@ class _Evaluator:
         if isinstance(node, Let):
             return self.eval(node.body, {**env, node.name: self.eval(node.value, env)})
         if isinstance(node, SetOp):
-            left, right = self.eval(node.left, env), self.eval(node.right, env)
-            if node.op == "union":
-                return {**left, **right}
-            if node.op == "except":
-                return {label: None for label in left if label not in right}
-            return {label: None for label in left if label in right}
+            return self.set_ops(node, env)
         assert isinstance(node, Call), node
         return getattr(self, f"fn_{node.name}")(env, *node.args)
+
+    def set_ops(self, node: SetOp, env: Env) -> LabelSet:
+        """A left-deep chain ``a + b - c ...`` folded in a loop: a long chain cannot exhaust the stack."""
+        chain: list[SetOp] = []
+        first: Node = node
+        while isinstance(first, SetOp):
+            chain.append(first)
+            first = first.left
+        result = self.eval(first, env)
+        for op in reversed(chain):
+            right = self.eval(op.right, env)
+            if op.op == "union":
+                result = {**result, **right}
+            elif op.op == "except":
+                result = {label: None for label in result if label not in right}
+            else:
+                result = {label: None for label in result if label in right}
+        return result
 
     def resolve(self, word: Word) -> LabelSet:
         """A target pattern, via the graph; its errors point at the word."""

@@ -19,6 +19,8 @@ from ..suggest import did_you_mean
 from .ast import Call, Int, Let, Node, Regex, SetOp, Var, Word
 from .lexer import Kind, Token, error, tokenize
 
+# Parentheses, calls and lets nested deeper than this are refused (the parser recurses per level).
+MAX_DEPTH = 100
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _SET_OPS = {Kind.UNION: "union", Kind.EXCEPT: "except", Kind.INTERSECT: "intersect"}
 
@@ -89,6 +91,7 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.scope: list[str] = []  # variables bound by enclosing lets, innermost last
+        self.depth = 0
 
     def peek(self) -> Token:
         return self.tokens[self.pos]
@@ -118,6 +121,17 @@ class _Parser:
         return node
 
     def term(self) -> Node:
+        token = self.peek()
+        if self.depth >= MAX_DEPTH and token.kind in (Kind.LET, Kind.LPAREN, Kind.WORD):
+            raise error(f"the query nests parentheses, function calls and lets deeper than {MAX_DEPTH} levels; "
+                        "write it flatter (e.g. a + b + c) or with let", token.col)
+        self.depth += 1
+        try:
+            return self.nested_term()
+        finally:
+            self.depth -= 1
+
+    def nested_term(self) -> Node:
         token = self.next()
         if token.kind is Kind.LET:
             return self.let(token)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..context import Context
-from ..options import add_engine_and_caches, add_progress
+from ..options import add_engine_and_caches, add_progress, check_paths
 from ..services import detect_engine, execute, make_executor, make_plans, resolve_targets
 
 if TYPE_CHECKING:
@@ -85,6 +85,7 @@ def run(ctx: Context) -> int:
         args.jobs = ctx.config.jobs or default_jobs()
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    check_paths(args)
     labels = resolve_targets(ctx, args.targets)
     kinds = {ctx.graph.target(label).kind for label in labels}
     if args.output and kinds != {"wheel"}:

@@ -12,7 +12,7 @@ from ..options import add_builder, add_cache_dir
 from ..services import detect_engine, open_cache
 
 if TYPE_CHECKING:
-    from ...cache import LocalCache
+    from ...cache import CacheStats, LocalCache
     from ...execution.images import ImageAccount
 
 HELP = "show the local cache's size (with jcb's images) or shrink it"
@@ -36,10 +36,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     stats.add_argument("--output", choices=("text", "json"), default="text", help="output format")
     add_cache_dir(stats)
     add_builder(stats)
+    _allow_shared(stats)
     gc = sub.add_parser("gc", help="evict least recently used results until the cache fits")
     gc.add_argument("--max-size", required=True, metavar="SIZE", help="e.g. 500M, 10G (powers of 1024)")
     add_cache_dir(gc)
     add_builder(gc)
+    _allow_shared(gc)
+
+
+def _allow_shared(parser: argparse.ArgumentParser) -> None:
+    """``jcb cache ACTION --allow-shared-cache`` as well as ``jcb cache --allow-shared-cache ACTION``."""
+    parser.add_argument("--allow-shared-cache", action="store_true", default=argparse.SUPPRESS,
+                        help="use a cache directory other users can write")
 
 
 def _size(n: float) -> str:
@@ -65,16 +73,23 @@ def run(ctx: Context) -> int:
     stats = cache.stats()
     image_bytes = images.total() if images is not None else None
     if ctx.args.output == "json":
-        ctx.print(json.dumps({"location": str(stats.location), "entries": stats.entries, "blobs": stats.blobs,
-                              "total_bytes": stats.total_bytes + (image_bytes or 0),
-                              "images": len(images.mine) if images is not None else None,
-                              "image_bytes": image_bytes}, indent=2))
+        ctx.print(json.dumps(_stats_json(stats, images, image_bytes), indent=2))
     else:
         shown = "unknown (no Docker daemon)" if images is None else f"{len(images.mine)} ({_size(image_bytes or 0)})"
+        rows = "".join(f"{name + ':':<10}{count.files} files, {_size(count.bytes)}\n"
+                       for name, count in stats.state.items())
         ctx.print(f"location: {stats.location}\nentries:  {stats.entries}\nblobs:    {stats.blobs} "
-                  f"({_size(stats.total_bytes)} with the entries)\nimages:   {shown}\n"
-                  f"size:     {_size(stats.total_bytes + (image_bytes or 0))}")
+                  f"({_size(stats.total_bytes)} with the entries)\nimages:   {shown}\n{rows}"
+                  f"size:     {_size(stats.total_bytes + (image_bytes or 0))}\n"
+                  f"on disk:  {_size(stats.disk_bytes)} (the cache directory)")
     return 0
+
+
+def _stats_json(stats: CacheStats, images: ImageAccount | None, image_bytes: int | None) -> dict:
+    state = {name: {"files": count.files, "bytes": count.bytes} for name, count in stats.state.items()}
+    return {"location": str(stats.location), "entries": stats.entries, "blobs": stats.blobs,
+            "total_bytes": stats.total_bytes + (image_bytes or 0), "disk_bytes": stats.disk_bytes,
+            "images": len(images.mine) if images is not None else None, "image_bytes": image_bytes, **state}
 
 
 def _image_account(ctx: Context, entries: dict[str, str]) -> ImageAccount | None:
@@ -102,6 +117,6 @@ def _gc(ctx: Context, cache: LocalCache, images: ImageAccount | None, limit: int
     freed = report.freed_bytes + (before - images.total() if images is not None else 0)
     left = report.total_bytes + (images.total() if images is not None else 0)
     ctx.print(f"removed {report.removed_entries} entries, {report.removed_blobs} blobs, "
-              f"{report.removed_temp_files} temp files, {sum(removed)} images; freed {_size(freed)}; "
+              f"{report.removed_temp_files} other files (temp, logs, locks), {sum(removed)} images; freed {_size(freed)}; "
               f"{_size(left)} left")
     return 0

@@ -1,0 +1,117 @@
+"""The loading cache is data: a crafted file is ignored with a warning and runs nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import time
+from pathlib import Path
+
+from jc_build.errors import Location
+from jc_build.loading.codec import CodecError, decode, encode
+from jc_build.labels import Label
+from jc_build.loading.load_cache import CacheFile
+from jc_build.model import Target
+
+LAYER = {"pkgs/b/BUILD.star": 'container_layer(name = "b", env = {"A": "1"}, deps = [])\n'}
+
+
+def _age(root: Path) -> None:
+    old = time.time() - 60
+    for path in root.rglob("*"):
+        os.utime(path, (old, old))
+
+
+def _cache_files() -> list[Path]:
+    return sorted(Path(os.environ["JCB_CACHE_DIR"], "loading").glob("*.json"))
+
+
+class _Payload:
+    """Unpickling this would create ``marker``."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_crafted_pickle_is_ignored_with_a_warning_and_runs_nothing(workspace, jcb, tmp_path: Path) -> None:
+    root = workspace(LAYER)
+    _age(root)
+    assert jcb(root, "query", "//b").code == 0
+    [cache] = _cache_files()
+    marker = tmp_path / "pwned"
+    cache.write_bytes(pickle.dumps({"format": "x", "packages": _Payload(marker)}))
+    result = jcb(root, "query", "//b")
+    assert result.out == "//b:b\n"
+    assert result.err.startswith(f"jcb: warning: loading cache {cache} is not valid (")
+    assert result.err.endswith("); ignoring it\n")
+    assert not marker.exists()
+
+
+def test_json_with_wrong_types_is_a_miss_with_a_warning(workspace, jcb) -> None:
+    root = workspace(LAYER)
+    _age(root)
+    assert jcb(root, "query", "//b").code == 0
+    [cache] = _cache_files()
+    data = json.loads(cache.read_text())
+    data["packages"]["b"]["targets"]["b"]["kind"] = 5
+    cache.write_text(json.dumps(data))
+    result = jcb(root, "query", "kind(container_layer, //b:all)")
+    assert result.out == "//b:b\n"
+    assert result.err == (f"jcb: warning: loading cache {cache} is not valid "
+                          "($.packages.b.targets.b.kind: expected str); ignoring it\n")
+
+
+def test_a_file_of_another_model_is_a_silent_cold_start(workspace, jcb) -> None:
+    root = workspace(LAYER)
+    _age(root)
+    assert jcb(root, "query", "//b").code == 0
+    [cache] = _cache_files()
+    data = json.loads(cache.read_text())
+    data["schema"] = "an older model"
+    cache.write_text(json.dumps(data))
+    assert (jcb(root, "query", "//b").err, jcb(root, "query", "//b").out) == ("", "//b:b\n")
+
+
+def test_targets_round_trip() -> None:
+    target = Target(Label("a", "b"), "container_layer", {"env": {"A": "1"}, "deps": ["//c:c"], "n": None},
+                    Location("pkgs/a/BUILD.star", 3, 1), "pkgs/a/BUILD.star", {"deps": (Label("c", "c"),)})
+    assert decode(json.loads(json.dumps(encode(target, Target))), Target) == target
+
+
+def test_an_object_in_an_untyped_attribute_is_not_stored() -> None:
+    target = Target(Label("a", "b"), "container_layer", {"x": Label("c", "c")}, Location("f", 1, 1), "f")
+    try:
+        encode(target, Target)
+    except CodecError as exc:
+        assert str(exc) == "Label values cannot be stored untyped"
+    else:
+        raise AssertionError("encoded an untyped object")
+
+
+def test_unknown_fields_are_refused() -> None:
+    try:
+        decode({"format": "x", "jcb": "1", "schema": "", "packages": {}, "code": "os.system"}, CacheFile)
+    except CodecError as exc:
+        assert str(exc) == "$: expected the fields of CacheFile"
+    else:
+        raise AssertionError("accepted an unknown field")
+
+
+def test_a_cached_target_gets_its_typed_view_back(tmp_path: Path) -> None:
+    from jc_build.loading.fields import make_target
+    from jc_build.loading.load_cache import LoadCache
+    from jc_build.loading.rules import RULES
+    build = tmp_path / "BUILD.star"
+    build.write_text("")
+    os.utime(build, ns=(1, 1))
+    attrs = RULES["container_layer"].validate({"name": "b", "deps": [":c"]})
+    target = make_target("container_layer", attrs, "a", Location(str(build), 1, 1), str(build))
+    cache = LoadCache(tmp_path / "cache.json")
+    cache.put("a", {"b": target}, [str(build)])
+    cache.save()
+    [loaded] = LoadCache(tmp_path / "cache.json").get("a").values()
+    assert loaded.fields == target.fields and loaded.fields.deps == (Label("a", "c"),)

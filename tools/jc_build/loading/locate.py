@@ -1,0 +1,55 @@
+"""Where a target is declared, found in one pass over its BUILD file (loading stays linear)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from ..errors import Location
+
+_NAME_ATTR = re.compile(r"""\bname\s*=\s*(?:"([^"\\\n]*)"|'([^'\\\n]*)')""")
+_TOP_CALL = re.compile(r"[A-Za-z_]\w*\s*\(")
+_STRING = re.compile(r""""([^"\\\n]*)"|'([^'\\\n]*)'""")
+
+
+class DeclarationIndex:
+    """The quoted strings of one source, indexed by text, and its line starts."""
+
+    def __init__(self, rel: str, text: str):
+        self.rel = rel
+        self.text = text
+        self._lines = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._named = _offsets(_NAME_ATTR, text)
+        self._strings = _offsets(_STRING, text)
+
+    def locate(self, name: str) -> Location:
+        """The call holding ``name = "<name>"``; else the call holding the name's longest quoted part
+        (a macro may build the name, e.g. ``"wheel-" + version``), preferring a call at the top level
+        of the file (a macro's call site) over one inside a ``def``; else the file's first line."""
+        found = self._named.get(name)
+        if not found:
+            parts = sorted({name, *name.replace("_", "-").split("-")}, key=len, reverse=True)
+            found = next((self._strings[p] for p in parts if p in self._strings), [])
+        if not found:
+            return Location(self.rel, 1, 1)
+        places = [self._call_start(at) for at in found]
+        line, col, _ = next((place for place in places if place[2]), places[0])
+        return Location(self.rel, line, col)
+
+    def _call_start(self, at: int) -> tuple[int, int, bool]:
+        """(line, column) where the call holding offset ``at`` starts its line, and whether that line
+        is a call statement at the top level (``layer("a")``, not ``X = f("a")`` or a ``def``)."""
+        call = self.text.rfind("(", 0, at)
+        line = bisect.bisect_right(self._lines, call if call >= 0 else at) - 1
+        start = self._lines[line]
+        end = self.text.find("\n", start)
+        row = self.text[start:end if end >= 0 else len(self.text)]
+        top_call = _TOP_CALL.match(row) is not None and not row.startswith("def ")
+        return line + 1, len(row) - len(row.lstrip(" \t")) + 1, top_call
+
+
+def _offsets(pattern: re.Pattern[str], text: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for match in pattern.finditer(text):
+        found.setdefault(match.group(1) if match.group(1) is not None else match.group(2), []).append(match.start())
+    return found
