@@ -18,8 +18,9 @@ from ..errors import JcbError
 from ..plan import Plan, Stage
 from .executor import Executor
 from .outputs_diff import Listing, first_difference, tar_listing, zip_listing
+from .options import SkipTests
 from .progress import NullProgress
-from .stage_runner import StageRun
+from .stage_runner import Asked, StageRun
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class StageCheck:
 
 def check_plans(executor: Executor, plans: Sequence[Plan], runs: Mapping[str, StageRun]) -> list[StageCheck]:
     """Rebuild each plan's root stage (built before, results in ``runs``) and compare."""
-    runner = executor.runner(plans, NullProgress(), run_tests=False)
+    runner = executor.runner(plans, NullProgress(), Asked(skip_tests=SkipTests(all=True)))
     checks = []
     for stage in dict.fromkeys(plan.root_stage for plan in plans):
         cached = runs[stage.key].result
