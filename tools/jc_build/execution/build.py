@@ -18,6 +18,9 @@ from .events import EventLog, StageEvent, Summary
 from .explain import explain_stage
 from .progress import NullProgress, Progress, make_progress
 from .remote import RemoteImages
+from .stats import cache_use
+from .stats import record as record_use
+from .uploads import PendingUploads
 from .scheduler import Scheduler, lookup_all, needed_stages
 from .stage_runner import StageRun, StageRunner
 
@@ -41,13 +44,20 @@ class BuildReport:
     failed: list[StageRun] = field(default_factory=list)
 
 
-def base_digests(engine: Engine, platform: Platform, pull: bool = True) -> dict[str, str]:
-    """The platform's base image ID (pulled if absent) for the plan's keys; without ``pull``, an
-    absent image gives no digest (a dry run does not download anything)."""
+def base_digests(engine: Engine, platform: Platform, pull: bool = True,
+                 images: RemoteImages | None = None) -> dict[str, str]:
+    """The platform's base image ID for the plan's keys. An absent image is taken from the remote
+    cache (``images``), else pulled from its registry; without ``pull``, it gives no digest (a dry
+    run downloads nothing). A present one is shared through the remote cache for other builders."""
     ref = platform.base_image
     image_id = engine.image_id(ref)
     if image_id is None and not pull:
         return {}
+    if image_id is not None:
+        if images is not None:
+            images.share_base(engine, ref, image_id, platform.name)
+        return {ref: image_id}
+    image_id = images.fetch_base(engine, ref, platform.name) if images is not None else None
     if image_id is None:
         try:
             pulled = engine.pull(ref)
@@ -55,9 +65,9 @@ def base_digests(engine: Engine, platform: Platform, pull: bool = True) -> dict[
             raise BuildError(f"base image {ref} of platform '{platform.name}' is not present locally and "
                              f"cannot be pulled: {exc}") from None
         image_id = engine.image_id(ref) if pulled else None
-        if image_id is None:
-            raise BuildError(f"base image {ref} of platform '{platform.name}' is neither present locally "
-                             "nor in its registry")
+    if image_id is None:
+        raise BuildError(f"base image {ref} of platform '{platform.name}' is neither present locally "
+                         "nor in the remote cache or its registry")
     return {ref: image_id}
 
 
@@ -77,6 +87,7 @@ class Executor:
     def __init__(self, engine: Engine, local: LocalCache, platform: Platform, remote: RegistryCache | None = None):
         self.engine = engine
         self.local = local
+        self.remote = remote
         self.cache: CacheBackend = local if remote is None else TieredCache(local, remote, on_warning=remote.warn)
         self.images = None if remote is None else RemoteImages(remote)
         self.platform = platform
@@ -99,8 +110,40 @@ class Executor:
             progress.close()
             events.close()
         self._tag_roots(plans, runs)
+        self._upload_missed(runs)
         failed = [r for r in runs.values() if r.outcome == "failed"]
-        return BuildReport(runs, events.events, Summary.of(events.events, time.monotonic() - started), failed)
+        summary = Summary.of(events.events, time.monotonic() - started)
+        record_use(self.local.root, cache_use(summary, runs.values(), *self.bytes_moved()))
+        return BuildReport(runs, events.events, summary, failed)
+
+    def bytes_moved(self) -> tuple[int, int]:
+        """Bytes down from and up to the remote cache so far: its blobs and entries, and images."""
+        if self.remote is None or self.images is None:
+            return 0, 0
+        return (self.remote.http.bytes_in + self.images.bytes_pulled,
+                self.remote.http.bytes_out + self.images.bytes_pushed)
+
+    def pending_uploads(self) -> PendingUploads | None:
+        if self.remote is None or self.images is None or self.remote.read_only:
+            return None
+        return PendingUploads(self.local, self.remote, self.images)
+
+    def _upload_missed(self, runs: dict[str, StageRun]) -> None:
+        """If the registry went down, record what was built; upload what is pending if it answers now."""
+        pending = self.pending_uploads()
+        if pending is None or self.remote is None:
+            return
+        if not self.remote.reachable:
+            pending.record(k for k, r in runs.items() if r.outcome == "built")
+            if not self.remote.revive():
+                self.remote.warn(f"remote cache: {len(pending.keys())} result(s) are not in it yet; "
+                                 "`jcb cache push` uploads them")
+                return
+        keys = pending.keys()
+        if keys:
+            uploaded, left = pending.upload(self.engine, keys)
+            if uploaded:
+                self.remote.warn(f"remote cache: uploaded {uploaded} result(s) built while it was down")
 
     def _tag_roots(self, plans: Sequence[Plan], runs: dict[str, StageRun]) -> None:
         """A root shared with another plan may have run under that plan's name for it."""

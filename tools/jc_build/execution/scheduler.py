@@ -42,6 +42,33 @@ def needed_stages(stages: Sequence[Stage], roots: Iterable[str], lookups: dict[s
     return needed
 
 
+def prefetch_images(stages: Sequence[Stage], roots: Iterable[str], lookups: dict[str, Lookup],
+                    runner: StageRunner, jobs: int) -> None:
+    """Pull the images of the needed remote layer hits before anything runs. An image that cannot be
+    pulled or is not what its result recorded (a tampered blob) turns its hit into a miss, with a
+    warning, and the stages below it are then needed: the stage is built here instead."""
+    images = runner.remote
+    while images is not None:
+        needed = needed_stages(stages, roots, lookups)
+        pulls = [s for s in stages if s.key in needed and lookups[s.key].pull]
+        if not pulls:
+            return
+
+        def pull(stage: Stage) -> None:
+            found = lookups[stage.key]
+            assert found.result is not None and images is not None
+            runner.progress.state(stage.key, str(stage.label), "pulling", found.pull)
+            why = images.fetch(runner.engine, found.pull, found.result.image_id or "")
+            if why:
+                images.registry.warn(f"remote cache: the cached image of {stage.label} is unusable ({why}); "
+                                     "building it here")
+                lookups[stage.key] = Lookup(None, "cached image unusable")
+            else:
+                lookups[stage.key] = Lookup(found.result, remote=True)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(pull, pulls))
+
+
 class Scheduler:
     """Runs ``stages`` (deps before dependants, unique keys) and records one event per stage."""
 
@@ -55,7 +82,9 @@ class Scheduler:
 
     def run(self, stages: Sequence[Stage], roots: Iterable[str]) -> dict[str, StageRun]:
         """The runs of the stages that ran (cached, built or failed), by key."""
+        roots = list(roots)
         lookups = lookup_all(stages, self.runner, self.jobs)
+        prefetch_images(stages, roots, lookups, self.runner, self.jobs)
         needed = needed_stages(stages, roots, lookups)
         for stage in stages:
             if stage.key not in needed:

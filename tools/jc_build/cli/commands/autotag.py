@@ -53,9 +53,9 @@ def image_for(ctx: Context, text: str, *, registry: str = "", build: bool = True
     label = layer_label(ctx, text)
     engine = detect_engine(ctx.args.builder)
     cache = open_cache(ctx)
-    (plan,) = make_plans(ctx, [label], engine)
-    name = plan.root_stage.image_name or ""
     executor = Executor(engine, cache, ctx.platform, open_remote_cache(ctx))
+    (plan,) = make_plans(ctx, [label], engine, images=executor.images)
+    name = plan.root_stage.image_name or ""
     if not executor.to_build([plan], default_jobs()) and engine.image_exists(name):
         return name
     if registry and _pulled(engine, plan, f"{registry.rstrip('/')}/{name}"):

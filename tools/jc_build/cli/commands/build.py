@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..context import Context
+from ..remote_options import add_remote_cache, open_remote_cache
 
 if TYPE_CHECKING:
-    from ...cache import LocalCache, RegistryCache
+    from ...cache import LocalCache
     from ...engine import Engine
     from ...execution import BuildOptions, BuildReport, Executor
+    from ...execution.remote import RemoteImages
     from ...loading.labels import Label
     from ...plan import Plan
 
@@ -41,16 +42,6 @@ def add_cache_dir(parser: argparse.ArgumentParser) -> None:
 def add_builder(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--builder", choices=("auto", "buildx", "docker"),
                         help="buildx plugin, or DOCKER_BUILDKIT=1 docker build (default: $JCB_BUILDER or auto)")
-
-
-def add_remote_cache(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--remote-cache", metavar="REGISTRY[/PATH]",
-                       help="share results and layer images through this OCI registry "
-                            "(default: $JCB_REMOTE_CACHE, else WORKSPACE.star's remote_cache)")
-    group.add_argument("--no-remote-cache", action="store_true", help="use only the local cache")
-    parser.add_argument("--remote-cache-readonly", action="store_true",
-                        help="read from the remote cache but store nothing in it (e.g. untrusted CI jobs)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,21 +98,13 @@ def open_cache(ctx: Context) -> LocalCache:
     return LocalCache(ctx.args.cache_dir, on_warning=ctx.warn)
 
 
-def open_remote_cache(ctx: Context) -> RegistryCache | None:
-    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE or WORKSPACE.star; None if off."""
-    from ...cache import RegistryCache
-    args = ctx.args
-    location = "" if args.no_remote_cache else (
-        args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.workspace.remote_cache)
-    return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn) if location else None
-
-
-def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True) -> list[Plan]:
+def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True,
+               images: RemoteImages | None = None) -> list[Plan]:
     from ...execution import base_digests
     from ...plan import make_plan
     for label in labels:  # analysis errors first: they say more than a missing base image
         ctx.graph.check_compatible(label)
-    digests = base_digests(engine, ctx.platform, pull=pull_base)
+    digests = base_digests(engine, ctx.platform, pull=pull_base, images=images)
     if not digests:
         ctx.warn(f"base image {ctx.platform.base_image} is not present locally; a build pulls it first "
                  "(keys here are computed without its digest)")
@@ -151,8 +134,8 @@ def run(ctx: Context) -> int:
         raise UsageError("--push takes exactly one container_layer target")
     engine = detect_engine(args.builder)
     cache = open_cache(ctx)
-    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run)
     executor = Executor(engine, cache, ctx.platform, open_remote_cache(ctx))
+    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run, images=executor.images)
     if args.dry_run:
         return _dry_run(ctx, executor, plans)
 
