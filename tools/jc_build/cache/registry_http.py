@@ -126,20 +126,21 @@ class RegistryHttp:
         if self.down:
             raise RegistryError(self.down, repeat=True)
         started = time.monotonic()
+        shown = urlsplit(url).path or url  # the host is in the location every message names
         deadline = started + self.timeout_s + len(data or b"") / MIN_RATE
         try:
             with self._client.stream(method, url, content=data, headers=dict(headers or {})) as resp:
                 self._count(out=len(data or b""))
                 if resp.status_code >= 500 or resp.status_code in (401, 403, 429):
-                    self._fault(f"{method} {url}: HTTP {resp.status_code}{_hint(resp.status_code, self.endpoint)}")
+                    self._fault(f"{method} {shown}: HTTP {resp.status_code}{_hint(resp.status_code, self.endpoint)}")
                 if resp.status_code not in ok:
-                    raise RegistryError(f"{method} {url}: HTTP {resp.status_code}")
+                    raise RegistryError(f"{method} {shown}: HTTP {resp.status_code}")
                 size = int(resp.headers.get("Content-Length") or 0)
                 deadline = max(deadline, started + self.timeout_s + size / MIN_RATE)
-                body = b"" if method == "HEAD" else self._read(resp, deadline, sink, url)
+                body = b"" if method == "HEAD" else self._read(resp, deadline, sink, shown)
                 return Reply(resp.status_code, resp.headers, body)
         except httpx.HTTPError as e:
-            self._fault(f"{method} {url}: {type(e).__name__}: {e}")
+            self._fault(f"{method} {shown}: {type(e).__name__}: {e}")
 
     def _read(self, resp: httpx.Response, deadline: float, sink: Callable[[bytes], None] | None, url: str) -> bytes:
         parts: list[bytes] = []
