@@ -26,6 +26,7 @@ class RemoteImages:
         self.bytes_pulled = 0
         self.bytes_pushed = 0
         self._push_failed = False
+        self._unusable: set[str] = set()  # refs that did not pull or were not their image: misses from now on
         self._lock = threading.Lock()
 
     def publish(self, engine: Engine, image_id: str, tag: str) -> str | None:
@@ -47,19 +48,27 @@ class RemoteImages:
     def available(self, ref: str) -> bool:
         """Whether ``ref`` is an image of this cache's image repository that the registry has."""
         repo, _, tag = ref.rpartition(":")
-        return repo == self.registry.image_repo and self.registry.has_image(tag)
+        return repo == self.registry.image_repo and ref not in self._unusable and self.registry.has_image(tag)
 
     def fetch(self, engine: Engine, ref: str, image_id: str) -> str:
-        """Pull ``ref``; "" on success, else why not (the pulled image must be ``image_id``)."""
+        """Pull ``ref``; "" on success, else why not (the pulled image must be ``image_id``). A ref that
+        fails is not ``available`` for the rest of the run."""
+        why = self._pull(engine, ref, image_id)
+        if why:
+            with self._lock:
+                self._unusable.add(ref)
+            return why
+        self._count(pulled=self.registry.image_bytes(ref.rpartition(":")[2]) or 0)
+        return ""
+
+    @staticmethod
+    def _pull(engine: Engine, ref: str, image_id: str) -> str:
         try:
             if not engine.pull(ref):
                 return f"{ref} is not in the registry"
         except EngineError as e:
             return str(e).splitlines()[0] if str(e) else repr(e)
-        if not engine.image_exists(image_id):
-            return f"{ref} is not image {image_id}"
-        self._count(pulled=self.registry.image_bytes(ref.rpartition(":")[2]) or 0)
-        return ""
+        return "" if engine.image_exists(image_id) else f"{ref} is not image {image_id}"
 
     def _count(self, *, pulled: int = 0, pushed: int = 0) -> None:
         with self._lock:
