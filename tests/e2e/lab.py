@@ -14,6 +14,7 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -23,7 +24,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(check, what: str, timeout_s: float = 60) -> None:  # noqa: ANN001 - a zero-argument predicate
+def _wait(check: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         if check():
@@ -86,7 +87,7 @@ def start_daemon(root: Path) -> Daemon:
 
 def stop_daemon(daemon: Daemon) -> None:
     stop(daemon.proc.pid)
-    subprocess.run(["ip", "link", "delete", daemon.bridge], capture_output=True)
+    subprocess.run(["ip", "link", "delete", daemon.bridge], capture_output=True, check=False)
     Path(daemon.sock).unlink(missing_ok=True)
 
 
@@ -126,14 +127,7 @@ def start_registry(root: Path, *, user: str = "", password: str = "", tls: bool 
     proc = subprocess.Popen(["docker-registry", "serve", str(path)], stdout=log, stderr=log,
                             start_new_session=True)
     registry = Registry(port, proc, path, ca)
-
-    def up() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            return False
-    _wait(up, "docker-registry")
+    _wait(lambda: _connects(port), "docker-registry")
     return registry
 
 

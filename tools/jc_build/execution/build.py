@@ -136,12 +136,12 @@ class Executor:
         if not self.remote.reachable:
             pending.record(k for k, r in runs.items() if r.outcome == "built")
             if not self.remote.revive():
-                self.remote.warn(f"remote cache: {len(pending.keys())} result(s) are not in it yet; "
-                                 "`jcb cache push` uploads them")
+                if left := len(pending.keys()):
+                    self.remote.warn(f"remote cache: {left} result(s) are not in it yet; `jcb cache push` uploads them")
                 return
         keys = pending.keys()
         if keys:
-            uploaded, left = pending.upload(self.engine, keys)
+            uploaded, _ = pending.upload(self.engine, keys)
             if uploaded:
                 self.remote.warn(f"remote cache: uploaded {uploaded} result(s) built while it was down")
 
