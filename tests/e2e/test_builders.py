@@ -128,13 +128,16 @@ def test_tampered_layer_blob_is_a_miss_and_builds_here(cext: Workspace, daemon_b
     remote = f"--remote-cache={registry.host}/lab"
     cext.build("//motd", remote)
     _tamper_top_layer(registry, "lab/jcb-cache-images", _top_image_tag(registry))
-    for cache in ("cache-b", "cache-b2"):  # this run and the next (with a new cache again)
-        b = _on(cext, daemon_b, cache)
-        proc, events = b.build("//motd", remote)
-        outcomes = by_label(events)
-        assert outcomes["//motd:motd"] == "built", proc.stdout + proc.stderr
-        assert "cached image of //motd:motd is unusable" in proc.stderr
-        daemon_b.docker("rmi", f"{cext.prefix}/motd:1.0")
+    b = _on(cext, daemon_b, "cache-b")
+    proc, events = b.build("//motd", remote)
+    assert by_label(events)["//motd:motd"] == "built", proc.stdout + proc.stderr
+    assert "cached image of //motd:motd is unusable" in proc.stderr
+    # The next builder (empty cache again, image gone): B's rebuild replaced the entry and image,
+    # so it pulls that one; had the rebuilt layer been the very same blob, it would build again.
+    daemon_b.docker("rmi", f"{cext.prefix}/motd:1.0")
+    proc, events = _on(cext, daemon_b, "cache-b2").build("//motd", remote)
+    outcome = by_label(events)["//motd:motd"]
+    assert outcome == "pulled" or (outcome == "built" and "is unusable" in proc.stderr), proc.stderr
 
 
 def test_tampered_wheel_blob_is_a_miss_and_builds_here(cext: Workspace, registry: Registry) -> None:
