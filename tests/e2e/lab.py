@@ -8,6 +8,7 @@ import datetime
 import ipaddress
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,6 +56,7 @@ class Daemon:
     root: Path
     sock: str
     bridge: str
+    exec_root: str
     proc: subprocess.Popen[bytes]
 
     @property
@@ -80,7 +82,7 @@ def start_daemon(root: Path) -> Daemon:
                              "--exec-root", exec_root, "--pidfile", str(root / "dockerd.pid"), "--bridge", bridge,
                              "--iptables=false", "--ip-masq=false"], stdout=log, stderr=log,
                             start_new_session=True)
-    daemon = Daemon(root, sock, bridge, proc)
+    daemon = Daemon(root, sock, bridge, exec_root, proc)
     _wait(lambda: daemon.docker("info", check=False).returncode == 0, "the second dockerd")
     return daemon
 
@@ -89,6 +91,7 @@ def stop_daemon(daemon: Daemon) -> None:
     stop(daemon.proc.pid)
     subprocess.run(["ip", "link", "delete", daemon.bridge], capture_output=True, check=False)
     Path(daemon.sock).unlink(missing_ok=True)
+    shutil.rmtree(daemon.exec_root, ignore_errors=True)
 
 
 @dataclass
