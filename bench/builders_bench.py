@@ -29,7 +29,7 @@ from common import JCB, REPO, jcb_source, machine
 from gen_build_workspace import ensure_base_image, generate_jcb
 
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
-from lab import start_daemon, start_registry, stop, stop_daemon
+from lab import start_daemon, start_registry, stop, stop_daemon, untag
 
 TARGET = "//llm/sglang:sglang"
 
@@ -85,11 +85,8 @@ def repetition(work: int, root: Path) -> dict[str, object]:
     finally:
         stop_daemon(daemon)
         stop(registry.proc.pid)
-        refs = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"], capture_output=True,
-                              text=True, check=False).stdout.split()
-        mine = [r for r in refs if r.startswith((f"{prefix}/", f"{registry.host}/"))]
-        if mine:
-            subprocess.run(["docker", "rmi", *mine], capture_output=True, check=False)
+        untag(prefix)
+        untag(registry.host)
 
 
 def main() -> None:

@@ -134,6 +134,15 @@ def start_registry(root: Path, *, user: str = "", password: str = "", tls: bool 
     return registry
 
 
+def untag(host: str, docker: str = "docker") -> None:
+    """Remove the shared daemon's tags for images of the registry at ``host`` (pushed by a test)."""
+    refs = subprocess.run([docker, "images", "--format", "{{.Repository}}:{{.Tag}}"], capture_output=True,
+                          text=True, check=False).stdout.split()
+    mine = [ref for ref in refs if ref.startswith(f"{host}/")]
+    if mine:
+        subprocess.run([docker, "rmi", *mine], capture_output=True, check=False)
+
+
 def restart_registry(registry: Registry) -> None:
     log = (registry.config.parent / "registry.log").open("ab")
     registry.proc = subprocess.Popen(["docker-registry", "serve", str(registry.config)], stdout=log, stderr=log,

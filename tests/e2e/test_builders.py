@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 from e2e_workspace import Workspace, by_label
-from lab import Daemon, Registry, docker_config, restart_registry, start_daemon, start_registry, stop, stop_daemon
+from lab import (
+    Daemon,
+    Registry,
+    docker_config,
+    restart_registry,
+    start_daemon,
+    start_registry,
+    stop,
+    stop_daemon,
+    untag,
+)
 
 pytestmark = pytest.mark.engine
 
@@ -37,6 +47,7 @@ def registry(tmp_path: Path) -> Iterator[Registry]:
     reg = start_registry(tmp_path / "registry")
     yield reg
     stop(reg.proc.pid)
+    untag(reg.host)
 
 
 def _image_ids(docker: list[str], prefix: str) -> dict[str, str]:
@@ -98,6 +109,7 @@ def test_htpasswd_and_tls_from_a_private_ca(cext: Workspace, daemon_b: Daemon, t
         assert by_label(events)["//motd:motd"] == "cached"
     finally:
         stop(reg.proc.pid)
+        untag(reg.host)
         shutil.rmtree(certs, ignore_errors=True)
 
 
