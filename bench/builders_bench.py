@@ -4,7 +4,7 @@ bench/gen_build_workspace.py (10 compiled wheels).
     .venv/bin/python bench/builders_bench.py [--reps 1] [--work 400]
 
 Each repetition starts a registry of its own on loopback and a second dockerd (builder B: own data
-root, exec root, socket and bridge; tests/e2e/lab.py) with an empty daemon. Builder A (the shared
+root, exec root, socket and bridge; tests/e2e/e2e_lab_helpers.py) with an empty daemon. Builder A (the shared
 daemon, a fresh --cache-dir, fresh nonces so nothing is a hit) builds //llm/sglang cold with
 --remote-cache; then B, with an empty daemon and an empty cache, builds the same target. Reported:
 wall time of each, B's speed-up, stages built and wheel stages compiled (from --event-log), whether
@@ -29,7 +29,7 @@ from common import JCB, REPO, jcb_source, machine
 from gen_build_workspace import ensure_base_image, generate_jcb
 
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
-from lab import start_daemon, start_registry, stop, stop_daemon, untag
+from e2e_lab_helpers import start_daemon, start_registry, stop, stop_daemon, untag
 
 TARGET = "//llm/sglang:sglang"
 

@@ -8,7 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from fault_servers import Always500, TokenProxy, Trickle, Unauthorized, hanging_accept, serve
+from cache_helpers import Always500, TokenProxy, Trickle, Unauthorized, hanging_accept, serve
 from jc_build.cache import ActionResult, RegistryCache, sha256_bytes
 from jc_build.cache.registry import RegistryDown
 

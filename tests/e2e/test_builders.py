@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from e2e_workspace import Workspace, by_label
-from lab import (
+from e2e_helpers import Workspace, by_label
+from e2e_lab_helpers import (
     Daemon,
     Registry,
     docker_config,
@@ -168,12 +168,12 @@ def test_tampered_wheel_blob_is_a_miss_and_builds_here(cext: Workspace, registry
 
 # -- helpers ------------------------------------------------------------------------
 def _jcb() -> list[str]:
-    from e2e_workspace import JCB
+    from e2e_helpers import JCB
     return JCB
 
 
 def _env(ws: Workspace) -> dict[str, str]:
-    from e2e_workspace import jcb_env
+    from e2e_helpers import jcb_env
     return {**jcb_env(ws.cache), **ws.env}
 
 

@@ -107,6 +107,15 @@ class RegistryCache(CacheBackend):
             return None
         return result
 
+    def find_action(self, key: str) -> tuple[ActionResult | None, str]:
+        """Every entry of this cache comes over the network: its tier is ``"remote"``."""
+        result = self.get_action(key)
+        return result, "remote" if result is not None else "local"
+
+    def get_local_action(self, key: str) -> ActionResult | None:
+        """None: a registry holds nothing on this machine."""
+        return None
+
     def put_action(self, result: ActionResult) -> None:
         """Tag a manifest for ``result``; MissingBlobError if a blob is absent remotely."""
         if self.read_only:

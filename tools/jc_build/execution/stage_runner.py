@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from shlex import quote
 
-from ..cache import ActionResult, CacheBackend, TieredCache, sha256_bytes, sha256_file
+from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
 from ..engine import Engine, SolveFailed, SolveRequest
 from ..errors import BuildError, JcbError
 from ..model import Platform
 from ..plan import Stage
-from .context import secret_files, stage_context
+from .build_context import secret_files, stage_context
 from .explain import LastUsed, inputs_meta
 from .progress import Progress
 from .remote import REMOTE_IMAGE_META, RemoteImages
@@ -93,18 +93,15 @@ class StageRunner:
     def present_images(self, stages: Sequence[Stage]) -> set[str]:
         """The images of the layers' local results that exist in the daemon, in one call."""
         ids = [result.image_id for stage in stages if stage.kind == "layer"
-               and (result := self._local_cache.get_action(stage.key)) is not None and result.image_id]
+               and (result := self.cache.get_local_action(stage.key)) is not None and result.image_id]
         return self.engine.existing_images(ids)
-
-    @property
-    def _local_cache(self) -> CacheBackend:
-        return self.cache.local if isinstance(self.cache, TieredCache) else self.cache
 
     def lookup(self, stage: Stage, present: Collection[str] | None = None) -> Lookup:
         """A hit is a cached result whose image exists or can be pulled (layers), or whose wheels
         are stored (locally, or copied from the remote cache now). ``present``: image IDs known to
         exist (from ``present_images``); others are asked of the daemon."""
-        result, remote = self._get_action(stage.key)
+        result, tier = self.cache.find_action(stage.key)
+        remote = tier == "remote"
         if result is None:
             return Lookup(None, "cache miss")
         if not result.image_id:
@@ -119,16 +116,6 @@ class StageRunner:
                 return Lookup(None, "image gone")
             return Lookup(result, remote=remote, pull=ref)
         return Lookup(result, remote=remote)
-
-    def _get_action(self, key: str) -> tuple[ActionResult | None, bool]:
-        """The cached result, and whether it came from the remote tier."""
-        if not isinstance(self.cache, TieredCache):
-            return self.cache.get_action(key), False
-        local = self.cache.local.get_action(key)
-        if local is not None:
-            return local, False
-        result = self.cache.get_action(key)
-        return result, result is not None
 
     def log_path(self, stage: Stage) -> Path:
         return self.logs_dir / f"{stage.key}.log"
@@ -188,17 +175,7 @@ class StageRunner:
                 context, out_dir = Path(tmp) / "context", Path(tmp) / "out"
                 wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
                 stage_context(stage, wheel_results, self.cache, context)
-                request = SolveRequest(
-                    context_dir=context,
-                    dockerfile=stage.dockerfile,
-                    tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
-                    build_args={**stage.build_args, "JCB_BASE": self._base_ref(stage, done)},
-                    secrets=secret_files(stage),
-                    output_dir=out_dir if stage.kind == "wheel" else None,
-                    platform=stage.oci_platform,
-                    network=None if stage.network == "default" else stage.network,
-                    log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
-                )
+                request = self._solve_request(stage, done, context, out_dir)
                 solves = 1
                 try:
                     solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
@@ -230,6 +207,20 @@ class StageRunner:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=str(exc),
                             log_path=log_path if solves else None)
         return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
+
+    def _solve_request(self, stage: Stage, done: Mapping[str, StageRun], context: Path, out_dir: Path) -> SolveRequest:
+        """What the engine solves for ``stage``: its Dockerfile and context, base, secrets, output."""
+        return SolveRequest(
+            context_dir=context,
+            dockerfile=stage.dockerfile,
+            tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
+            build_args={**stage.build_args, "JCB_BASE": self._base_ref(stage, done)},
+            secrets=secret_files(stage),
+            output_dir=out_dir if stage.kind == "wheel" else None,
+            platform=stage.oci_platform,
+            network=None if stage.network == "default" else stage.network,
+            log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
+        )
 
     def _base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
         """``JCB_BASE``: the base image reference, or the image name of the stage below (re-tagged

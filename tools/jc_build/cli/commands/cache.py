@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from ..context import Context
-from ..remote_options import add_remote_cache
-from .build import add_builder, add_cache_dir
+from ..options import add_cache_dir, add_engine_and_caches
+from ..services import detect_engine, make_executor, open_cache
 
 HELP = "show the cache's size and use, shrink it, make signing keys, upload pending results"
 DESCRIPTION = """\
@@ -36,9 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     keygen.add_argument("--out", type=Path, metavar="FILE", help="secret key file (default: NAME.key; "
                                                                  "the public key goes to FILE.pub)")
     push = sub.add_parser("push", help="upload the results the remote cache missed while it was down")
-    add_cache_dir(push)
-    add_builder(push)
-    add_remote_cache(push)
+    add_engine_and_caches(push)
 
 
 def _size(n: float) -> str:
@@ -58,7 +56,6 @@ def run(ctx: Context) -> int:
 def _gc(ctx: Context) -> int:
     from ...cache import parse_size
     from ...errors import UsageError
-    from .build import open_cache
     try:
         limit = parse_size(ctx.args.max_size)
     except ValueError as exc:
@@ -86,16 +83,11 @@ def _keygen(ctx: Context) -> int:
 
 
 def _push(ctx: Context) -> int:
-    from ...engine import detect_engine
     from ...errors import BuildError, UsageError
-    from ...execution import Executor
-    from .build import open_cache, open_remote_cache
-    remote = open_remote_cache(ctx)
-    if remote is None or remote.read_only:
+    executor = make_executor(ctx, detect_engine(ctx))
+    remote, pending = executor.remote, executor.pending_uploads()
+    if remote is None or pending is None:
         raise UsageError("jcb cache push needs a writable remote cache (--remote-cache, $JCB_REMOTE_CACHE)")
-    executor = Executor(detect_engine(ctx.args.builder), open_cache(ctx), ctx.platform, remote)
-    pending = executor.pending_uploads()
-    assert pending is not None
     uploaded, left = pending.upload(executor.engine, pending.keys())
     ctx.print(f"uploaded {uploaded} result(s) to {remote.location}; {left} still pending")
     if left:
@@ -105,7 +97,6 @@ def _push(ctx: Context) -> int:
 
 def _stats(ctx: Context) -> int:
     from ...execution.stats import totals
-    from .build import open_cache
     cache = open_cache(ctx)
     stats = cache.stats()
     use = totals(cache.root)
