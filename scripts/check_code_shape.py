@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tools" / "jc_build"
 MAX_LINES = 50
 # Layer of each subpackage (top-level modules are shared by every layer): a module may import
 # only from its own layer or lower ones.
-LAYERS = {"loading": 1, "analysis": 2, "query": 3, "docs": 3, "plan": 3, "cache": 3, "engine": 3,
+LAYERS = {"loading": 1, "analysis": 2, "query": 3, "docs": 3, "plan": 3, "cache": 3, "engine": 3, "sources": 3,
           "execution": 4, "cli": 5}
 
 

@@ -11,18 +11,19 @@ from jc_build.cli.options import add_remote_cache
 from jc_build.cli.services import open_remote_cache
 
 
-def _open(argv: list[str], workspace: str = "") -> RegistryCache | None:
+def _open(argv: list[str], workspace: str = "", config: str | None = None) -> RegistryCache | None:
     parser = argparse.ArgumentParser()
     add_remote_cache(parser)
     ctx = SimpleNamespace(args=parser.parse_args(argv), workspace=SimpleNamespace(remote_cache=workspace),
-                          warn=lambda text: None)
+                          config=SimpleNamespace(remote_cache=config), warn=lambda text: None)
     return open_remote_cache(ctx)  # type: ignore[arg-type]
 
 
-def test_flag_then_environment_then_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flag_then_environment_then_user_config_then_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JCB_REMOTE_CACHE", raising=False)
     assert _open([]) is None
     assert _open([], workspace="ws:5000").location == "ws:5000"  # type: ignore[union-attr]
+    assert _open([], workspace="ws:5000", config="lab:5000").location == "lab:5000"  # type: ignore[union-attr]
     monkeypatch.setenv("JCB_REMOTE_CACHE", "env:5000/team")
     assert _open([], workspace="ws:5000").location == "env:5000/team"  # type: ignore[union-attr]
     cache = _open(["--remote-cache", "127.0.0.1:5000/ci", "--remote-cache-readonly"], workspace="ws:5000")

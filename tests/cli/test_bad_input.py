@@ -185,6 +185,11 @@ CASES = {
         ["tag", "//b"], 1,
         "WORKSPACE.star:1:1: workspace(): image_name '{pkg}:{version}' uses an unknown field 'pkg'; known: package, "
         "version, l4t, cuda, cuda_tag, distro, python, jetpack, arch, platform"),
+    "bad mirrors": (
+        {"WORKSPACE.star": 'workspace(default_platform = "jp6", mirrors = {"https://github.com/": 3})\n', **LAYER_B},
+        ["tag", "//b"], 1,
+        "WORKSPACE.star:1:1: workspace(): 'mirrors: https://github.com/' must be a URL prefix or a non-empty list "
+        "of them, got int 3"),
     "bad platform arch": (
         {"toolchains/BUILD.star": 'platform(name = "p", l4t = "36.4.0", jetpack = "6", cuda = "12.6", cudnn = "9",'
                                   ' python = "3.10", distro = "24.04", arch = "arm", cuda_arch = ["87"], '

@@ -29,7 +29,7 @@ def test_every_rule_attribute_and_builtin_is_documented() -> None:
             assert f"| `{key}` | {attr.type.name} |" in section
     for name in ["select", *STEP_HELPERS]:
         assert f"\n### {name}\n\n`{name}(" in text
-    assert '`run(cmd, network = "", secrets = None)`' in text
+    assert '`run(cmd, network = None, secrets = None)`' in text
     assert "| `wheels` | list of label strings | `[]` | no |" in text
     assert "| `dist` | string |  | yes |" in text
 

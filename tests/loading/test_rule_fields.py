@@ -18,8 +18,8 @@ from jc_build.loading.rules import RULES
 CASES = {
     "container_layer": ({"name": "a", "deps": ["//b", ":c"], "wheels": [":w"], "env": {"A": "1"}},
                         {"deps": (Label("b", "b"), Label("p", "c")), "env": {"A": "1"}, "builder": False,
-                         "dockerfile": None},
-                        {"deps": (Label("b", "b"), Label("p", "c")), "wheels": (Label("p", "w"),)}),
+                         "dockerfile": None, "srcs": (), "allow_floating": None},
+                        {"deps": (Label("b", "b"), Label("p", "c")), "wheels": (Label("p", "w"),), "srcs": ()}),
     "wheel": ({"name": "w", "dist": "x", "srcs": [":src"], "build_deps": ["//b"]},
               {"dist": "x", "srcs": (Label("p", "src"),), "steps": (), "python_tag": None},
               {"build_deps": (Label("b", "b"),), "srcs": (Label("p", "src"),)}),

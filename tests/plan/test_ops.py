@@ -25,9 +25,11 @@ CASES: dict[type, tuple[Operation, list[str], dict[str, str]]] = {
                          {"platform:cuda": "12.6", "platform:cuda_arch": "87,72"}),
     ops.SourceFile: (ops.SourceFile("a.py", "d" * 64, "/abs/a.py"), [], {}),
     ops.GitSource: (ops.GitSource("https://x/y", "v1", "c" * 40, True, "source://a:src"), [],
-                    {"source://a:src": f"https://x/y@v1/{'c' * 40} (submodules)"}),
+                    {"source://a:src": f"git {'c' * 40} (submodules)"}),
     ops.HttpSource: (ops.HttpSource("https://x/y.tgz", "e" * 64, "y-1", ""), [],
-                     {"source:DIGEST": f"https://x/y.tgz#sha256={'e' * 64} strip_prefix=y-1"}),
+                     {"source:DIGEST": f"sha256:{'e' * 64} strip_prefix=y-1"}),
+    ops.SourceCopy: (ops.SourceCopy("_sources/0", "/opt/src"), ["COPY _sources/0/ /opt/src/"], {}),
+    ops.SourceDateEpoch: (ops.SourceDateEpoch(), ["ARG SOURCE_DATE_EPOCH"], {}),
     ops.From: (ops.From("build"), ["ARG JCB_BASE", "FROM ${JCB_BASE} AS build"], {"base": "stage:" + "p" * 64}),
     ops.Args: (ops.Args({"X": "$1"}), ['ARG X="\\$1"'], {"build_arg:X": "$1"}),
     ops.Env: (ops.Env({"A": "x y"}), ['ENV A="x y"'], {"env:A": "x y"}),
@@ -75,6 +77,16 @@ def test_extra_is_never_part_of_the_digest() -> None:
     a = node(ops.Exec("make", "step:1", cache=({"target": "/c", "id": "x", "sharing": "shared"},)))
     b = node(ops.Exec("make", "step:9"))
     assert a.digest == b.digest and a.extra != b.extra
+
+
+def test_a_source_is_keyed_by_content_not_location() -> None:
+    one = node(ops.GitSource("https://github.com/x/y", "v1", "c" * 40, False, "source://a:src"), ())
+    mirror = node(ops.GitSource("git://127.0.0.1/x/y", "", "c" * 40, False, "source://a:src"), ())
+    floating = node(ops.GitSource("https://github.com/x/y", "v1", "", False, "source://a:src"), ())
+    assert one.digest == mirror.digest != floating.digest
+    assert floating.operation.inputs(floating, {})[0].value == "git https://github.com/x/y@v1 (floating)"
+    a = node(ops.HttpSource("https://a/y.tgz", "e" * 64, "", ""), ())
+    assert a.digest == node(ops.HttpSource("https://mirror/y.tgz", "e" * 64, "", ""), ()).digest
 
 
 def test_every_step_helper_has_a_step_kind() -> None:

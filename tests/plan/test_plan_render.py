@@ -12,6 +12,7 @@ from plan_helpers import BASIC, graph_of, plan_of
 from jc_build.errors import AnalysisError
 from jc_build.labels import parse_label
 from jc_build.analysis import builder_chain, chain_of
+from jc_build.sources.spec import GitSource, GitTag
 from jc_build.plan import Plan, Stage
 
 
@@ -52,7 +53,7 @@ def test_layer_steps(plan: Plan) -> None:
     torch = stage(plan, "//ml/torch:2.8")
     pip = next(line for line in torch.dockerfile.splitlines() if "numpy" in line)
     assert "--mount=type=cache,target=/root/.cache/pip" in pip
-    assert "python3 -m pip install --index-url https://pypi.org/simple 'numpy<2'" in pip
+    assert "python3 -m pip install --index-url https://pypi.org/simple numpy==1.26.4" in pip
 
 
 def test_layer_installs_its_wheels_offline(plan: Plan) -> None:
@@ -76,13 +77,16 @@ def test_wheel_stage(plan: Plan) -> None:
     index = next(i for i, line in enumerate(lines) if "pip download" in line)
     assert ("--no-deps --only-binary=:all: --index-url https://pypi.jetson-ai-lab.dev/jp6/cu126 flash_attn==2.8.0 "
             "-d /opt/wheels") in lines[index]
-    fetch = next(i for i, line in enumerate(lines) if "curl -fsSL" in line)
+    # the sources were fetched by jcb on the host and staged into the context: no download in a step
+    fetch = lines.index("COPY _sources/0/ /opt/src/")
     build = next(i for i, line in enumerate(lines) if "pip wheel" in line)
-    assert index < fetch < build
-    assert "sha256sum -c -" in lines[fetch] and "mv /tmp/jcb-src-0/x/flash_attn-2.8.0 /opt/src" in lines[fetch]
+    assert index < fetch < build and lines[fetch + 1] == "ARG SOURCE_DATE_EPOCH"
+    assert not any("curl" in line or "sha256sum" in line for line in lines)
+    assert [(s.label, s.context_dir, s.declared.sha256) for s in fa.sources] == [
+        ("//ml/flash-attn:src", "_sources/0", fa.sources[0].declared.sha256)]
     # The default build step, skipped when the index had the wheel.
     assert "python3 -m pip wheel --no-deps --no-build-isolation -w /opt/wheels /opt/src" in lines[build]
-    assert "if [ -e /opt/.jcb-prebuilt ]" in lines[fetch] and "if [ -e /opt/.jcb-prebuilt ]" in lines[build]
+    assert "if [ -e /opt/.jcb-prebuilt ]" in lines[build]
     assert "--mount=type=cache,target=/root/.ccache" in lines[build]
     assert 'ARG JCB_FORCE_BUILD="0"' in lines and 'ARG MAX_JOBS="4"' in lines
     assert fa.build_args == {"FLASH_ATTN_CUDA_ARCHS": "87", "JCB_FORCE_BUILD": "0", "MAX_JOBS": "4"}
@@ -104,13 +108,13 @@ def test_wheel_builder_chain_holds_only_build_deps(plan: Plan) -> None:
 
 def test_git_source_with_tag_and_commit(plan: Plan) -> None:
     wheel = stage(plan, "//ml/torch:wheel-2.8")
-    fetch = next(line for line in wheel.dockerfile.splitlines() if "git init" in line)
-    assert "git fetch -q --depth 1 origin ba56102387ef21a3b04b357e5b183d48f0afefc7" in fetch
-    assert "+refs/tags/v2.8.0:refs/tags/v2.8.0" in fetch and "git submodule update" in fetch
-    assert "--mount=type=secret,id=cabundle" in fetch
+    assert "git " not in wheel.dockerfile and "COPY _sources/0/ /opt/src/" in wheel.dockerfile.splitlines()
+    (src,) = wheel.sources
+    assert src.declared == GitSource("https://github.com/pytorch/pytorch", "ba56102387ef21a3b04b357e5b183d48f0afefc7",
+                                     "v2.8.0", True) and not src.floating
     tiny = stage(plan, "//py/tiny:wheel")
-    assert ("git -c advice.detachedHead=false clone -q --depth 1 --branch v1.0 "
-            "https://github.com/example/tiny /opt/src") in tiny.dockerfile
+    (floating,) = tiny.sources  # pinned by tag only, and no jcb.lock: floating
+    assert floating.floating and floating.declared == GitTag("https://github.com/example/tiny", "v1.0")
     assert "pip download" not in tiny.dockerfile and "JCB_FORCE_BUILD" not in tiny.dockerfile  # no index_url
     assert tiny.python_tag == "py3"
 

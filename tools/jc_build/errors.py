@@ -58,3 +58,13 @@ class UsageError(JcbError):
 
 class BuildError(JcbError):
     """A build stage failed."""
+
+
+class ConfigError(JcbError):
+    """The user's configuration file is unreadable or invalid."""
+
+    exit_code = 2
+
+
+class SourceError(JcbError):
+    """A source could not be fetched or does not match what its target declares."""

@@ -17,5 +17,7 @@ def target_constraints(target: Target) -> list[Constraint]:
 
 def incompatibility(target: Target, platform: Platform) -> str | None:
     """Why ``target`` cannot be built for ``platform``, or None when it can."""
+    if target.attrs.get("incompatible_reason"):
+        return target.attrs["incompatible_reason"]
     unmet = first_unmet(target_constraints(target), platform)
     return unmet.explain(platform) if unmet else None

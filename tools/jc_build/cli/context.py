@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from ..config import UserConfig
     from ..analysis.graph import ConfiguredGraph
     from ..labels import Label
     from ..loading.packages import PackageLoader
@@ -33,7 +34,14 @@ class Context:
 
     @cached_property
     def platform(self) -> Platform:
-        return self.workspace.platform(getattr(self.args, "platform", None) or os.environ.get("JCB_PLATFORM"))
+        return self.workspace.platform(getattr(self.args, "platform", None) or os.environ.get("JCB_PLATFORM")
+                                       or self.config.platform)
+
+    @cached_property
+    def config(self) -> UserConfig:
+        """The user's configuration file (docs/config.md), read once."""
+        from ..config import load_config
+        return load_config()
 
     @cached_property
     def cache_dir(self) -> Path:

@@ -13,7 +13,8 @@ from ..errors import JcbError
 # command name -> module under jc_build.cli.commands; imported only when used, to keep start-up fast.
 COMMANDS = {
     "query": "query", "tag": "tag", "plan": "plan", "build": "build", "explain": "explain", "cache": "cache",
-    "docs": "docs", "run": "run", "autotag": "autotag",
+    "docs": "docs", "run": "run", "autotag": "autotag", "fetch": "fetch", "lock": "lock",
+    "import": "import_",
 }
 DESCRIPTION = """\
 jcb builds NVIDIA Jetson container images from Starlark BUILD.star files: every layer and

@@ -34,11 +34,13 @@ def remote_location(ctx: Context) -> str:
     args = ctx.args
     if args.no_remote_cache:
         return ""
-    return args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.workspace.remote_cache
+    return (args.remote_cache or os.environ.get("JCB_REMOTE_CACHE") or ctx.config.remote_cache
+            or ctx.workspace.remote_cache)
 
 
 def open_remote_cache(ctx: Context) -> RegistryCache | None:
-    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE or WORKSPACE.star; None if off."""
+    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE, the user config or WORKSPACE.star;
+    None if off."""
     from ..cache import RegistryCache
     from ..cache.registry import DEFAULT_TIMEOUT_S
     from ..cache.signing import KeyFileError, load_signing_key, load_trusted

@@ -10,10 +10,14 @@ from .remote_options import open_remote_cache
 
 if TYPE_CHECKING:
     from ..cache import LocalCache
+    from ..execution.source_staging import SourceStager
+    from ..sources.lock import Lock
+    from ..sources.fetcher import FetchEvent
     from ..engine import Engine
     from ..execution import BuildOptions, BuildReport, Executor
     from ..labels import Label
     from ..plan import Plan
+    from ..plan.model import StageSource
 
 BUILDABLE = ("container_layer", "wheel")
 
@@ -60,15 +64,46 @@ def open_cache(ctx: Context) -> LocalCache:
 
 
 def make_executor(ctx: Context, engine: Engine) -> Executor:
-    """An executor over the local cache and, when configured, the remote one."""
+    """An executor over the local cache and, when configured, the remote one; sources are fetched
+    into the local cache through the mirrors and checked against jcb.lock."""
     from ..execution import Executor
-    return Executor(engine, open_cache(ctx), open_remote_cache(ctx))
+    local = open_cache(ctx)
+    return Executor(engine, local, open_remote_cache(ctx), source_stager(ctx, local))
 
 
-def make_plans(ctx: Context, labels: list[Label], executor: Executor, pull_base: bool = True) -> list[Plan]:
+def read_lock(ctx: Context) -> Lock:
+    """The workspace's jcb.lock (empty when there is none)."""
+    from ..sources.lock import LOCK_FILE, Lock
+    return Lock.read(ctx.workspace.root / LOCK_FILE)
+
+
+def source_stager(ctx: Context, local: LocalCache, lock: Lock | None = None) -> SourceStager:
+    """Fetches sources into ``local`` through the user's and the workspace's mirrors."""
+    from ..execution.source_staging import SourceStager
+    from ..sources.fetcher import SourceFetcher
+    from ..sources.mirrors import MirrorMap
+    mirrors = MirrorMap.of(ctx.config.mirrors, ctx.workspace.mirrors)
+    fetcher = SourceFetcher(local, mirrors, local.root / "fetch", on_event=lambda event: _fetch_event(ctx, event))
+    return SourceStager(fetcher, read_lock(ctx) if lock is None else lock)
+
+
+def _fetch_event(ctx: Context, event: FetchEvent) -> None:
+    if event.kind == "fetched":
+        ctx.err.write(f"jcb: fetched {event.owner} from {event.url}\n")
+
+
+def locked_commits(lock: Lock) -> dict[str, str]:
+    """Source label -> commit, for sources whose BUILD file pins only a tag."""
+    from ..sources.spec import GitSource
+    return {name: e.source.commit for name, e in lock.sources.items() if isinstance(e.source, GitSource)}
+
+
+def make_plans(ctx: Context, labels: list[Label], executor: Executor, pull_base: bool = True,
+               hermetic: bool = False) -> list[Plan]:
     """The plans of ``labels``, their base image's digest from the executor's engine: an absent base
     image comes from the remote cache, else its registry (unless ``pull_base`` is False: then it is a
-    warning and the keys are computed without it); a present one is shared through the remote cache."""
+    warning and the keys are computed without it); a present one is shared through the remote cache.
+    Tag-only sources pinned by jcb.lock; ``hermetic`` plans (wheels compiled, never taken from an index)."""
     from ..execution import EngineBaseImages
     from ..plan import make_plan
     for label in labels:  # analysis errors first: they say more than a missing base image
@@ -80,7 +115,9 @@ def make_plans(ctx: Context, labels: list[Label], executor: Executor, pull_base:
 
     base_images = EngineBaseImages(executor.engine, ctx.platform.name, pull=pull_base, on_missing=missing,
                                    images=executor.images)
-    return [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images) for label in labels]
+    commits = locked_commits(read_lock(ctx))
+    return [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images, locked_commits=commits,
+                      hermetic=hermetic) for label in labels]
 
 
 def execute(ctx: Context, executor: Executor, plans: list[Plan], options: BuildOptions,
@@ -131,3 +168,16 @@ def _pulled(engine: Engine, plan: Plan, ref: str) -> bool:
     if image_id:
         engine.tag(image_id, plan.root_stage.image_name or "")
     return bool(image_id)
+
+
+def stage_sources(ctx: Context, labels: list[Label]) -> list[StageSource]:
+    """Every source the plans of ``labels`` fetch (their deps' too), each label once, plan order;
+    no engine is asked (the keys do not matter here)."""
+    from ..plan import make_plan
+    commits = locked_commits(read_lock(ctx))
+    found: dict[str, StageSource] = {}
+    for label in labels:
+        for stage in make_plan(ctx.graph, ctx.workspace, label, locked_commits=commits).stages:
+            for src in stage.sources:
+                found.setdefault(src.label, src)
+    return list(found.values())

@@ -32,6 +32,7 @@ class BuildxEngine(CliEngine):
                     output=output,
                     platforms=[req.platform] if req.platform else None,
                     network=req.network,
+                    cache=not req.no_cache,
                     cache_from=[{"type": "registry", "ref": r} for r in req.cache_from] or None,
                     metadata_file=metadata,
                     progress="plain",

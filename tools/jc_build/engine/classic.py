@@ -30,6 +30,8 @@ class DockerBuildkitEngine(CliEngine):
                 cmd += ["--platform", req.platform]
             if req.network:
                 cmd += ["--network", req.network]
+            if req.no_cache:
+                cmd.append("--no-cache")
             if req.output_dir:
                 cmd += ["--output", f"type=local,dest={req.output_dir}"]
             else:

@@ -25,6 +25,7 @@ class SolveRequest:
     log_path: Path | None = None
     cache_from: tuple[str, ...] = ()
     inline_cache: bool = False
+    no_cache: bool = False  # rebuild every step (``jcb build --check``)
 
     def all_build_args(self) -> dict[str, str]:
         """``build_args`` plus ``BUILDKIT_INLINE_CACHE=1`` when ``inline_cache`` is set."""

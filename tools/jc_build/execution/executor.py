@@ -21,6 +21,7 @@ from .stats import cache_use
 from .stats import record as record_use
 from .uploads import PendingUploads
 from .scheduler import Scheduler, lookup_all, needed_stages
+from .source_staging import SourceStager
 from .stage_runner import StageRun, StageRunner
 
 LOG_TAIL_LINES = 15
@@ -65,8 +66,10 @@ class Executor:
     if given, ``remote`` (read-through, write-through unless it is read-only; layer images pushed
     and pulled too)."""
 
-    def __init__(self, engine: Engine, local: LocalCache, remote: RegistryCache | None = None):
+    def __init__(self, engine: Engine, local: LocalCache, remote: RegistryCache | None = None,
+                 sources: SourceStager | None = None):
         self.engine = engine
+        self.sources = sources
         self.local = local
         self.remote = remote
         self.cache: CacheBackend = local if remote is None else TieredCache(local, remote, on_warning=remote.warn)
@@ -74,7 +77,7 @@ class Executor:
 
     def runner(self, plans: Sequence[Plan], progress: Progress, run_tests: bool = True) -> StageRunner:
         return StageRunner(self.engine, self.cache, self.local.root, plans_platform(plans), progress,
-                           run_tests=run_tests, remote=self.images)
+                           run_tests=run_tests, remote=self.images, sources=self.sources)
 
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
         """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""

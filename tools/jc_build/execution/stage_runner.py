@@ -23,14 +23,16 @@ from pathlib import Path
 from shlex import quote
 
 from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
-from ..engine import Engine, SolveFailed, SolveRequest
+from ..engine import Engine, SolveFailed, SolveRequest, SolveResult
 from ..errors import BuildError, JcbError
 from ..model import Platform
 from ..plan import Stage
 from .build_context import secret_files, stage_context
 from .explain import LastUsed, inputs_meta
+from .normalize import normalize_wheel
 from .progress import Progress
 from .remote import REMOTE_IMAGE_META, RemoteImages
+from .source_staging import SourceStager
 from .wheels import store_wheels
 
 TESTS_META = "tests_passed"  # fingerprint of the test scripts that passed on this result's image
@@ -79,8 +81,10 @@ class StageRunner:
     """Runs single stages; ``state_dir`` (the cache directory) holds logs, locks and the explain index."""
 
     def __init__(self, engine: Engine, cache: CacheBackend, state_dir: Path, platform: Platform,
-                 progress: Progress, *, run_tests: bool = True, remote: RemoteImages | None = None):
+                 progress: Progress, *, run_tests: bool = True, remote: RemoteImages | None = None,
+                 sources: SourceStager | None = None):
         self.engine = engine
+        self.sources = sources
         self.cache = cache
         self.platform = platform
         self.progress = progress
@@ -175,7 +179,8 @@ class StageRunner:
                 context, out_dir = Path(tmp) / "context", Path(tmp) / "out"
                 wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
                 stage_context(stage, wheel_results, self.cache, context)
-                request = self._solve_request(stage, done, context, out_dir)
+                epoch = self._stage_sources(stage, context)
+                request = self._solve_request(stage, done, context, out_dir, epoch)
                 solves = 1
                 try:
                     solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
@@ -185,7 +190,8 @@ class StageRunner:
                         os.replace(request.log_path, log_path)
                 meta = inputs_meta(stage)
                 if stage.kind == "wheel":
-                    image_id, outputs = None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag)
+                    image_id, outputs = None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag,
+                                                           epoch=epoch)
                 else:
                     image_id, outputs = solved.image_id, {}
                     if not image_id:
@@ -208,13 +214,36 @@ class StageRunner:
                             log_path=log_path if solves else None)
         return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
 
-    def _solve_request(self, stage: Stage, done: Mapping[str, StageRun], context: Path, out_dir: Path) -> SolveRequest:
+    def rebuild(self, stage: Stage, done: Mapping[str, StageRun], scratch: Path) -> tuple[SolveResult, int | None]:
+        """Solve ``stage`` again without BuildKit's cache, recording nothing: its image, or its wheels
+        under ``scratch/out`` (normalised as a build normalises them); and the sources' epoch."""
+        context, out_dir = scratch / "context", scratch / "out"
+        stage_context(stage, {k: _result_of(done, k, stage) for k in stage.wheel_inputs}, self.cache, context)
+        epoch = self._stage_sources(stage, context)
+        request = replace(self._solve_request(stage, done, context, out_dir, epoch), tags=(), no_cache=True,
+                          log_path=scratch / "check.log")
+        solved = self.engine.solve(request)
+        for wheel in sorted(out_dir.rglob("*.whl")) if epoch is not None else []:
+            normalize_wheel(wheel, epoch)
+        return solved, epoch
+
+    def _stage_sources(self, stage: Stage, context: Path) -> int | None:
+        """Fetched sources into the context; the epoch of the first (None without sources)."""
+        if not stage.sources:
+            return None
+        if self.sources is None:
+            raise BuildError(f"{stage.label} has sources but this build has no source fetcher")
+        return self.sources.stage(stage, context)
+
+    def _solve_request(self, stage: Stage, done: Mapping[str, StageRun], context: Path, out_dir: Path,
+                       epoch: int | None = None) -> SolveRequest:
         """What the engine solves for ``stage``: its Dockerfile and context, base, secrets, output."""
+        epoch_arg = {} if epoch is None else {"SOURCE_DATE_EPOCH": str(epoch)}
         return SolveRequest(
             context_dir=context,
             dockerfile=stage.dockerfile,
             tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
-            build_args={**stage.build_args, "JCB_BASE": self._base_ref(stage, done)},
+            build_args={**stage.build_args, **epoch_arg, "JCB_BASE": self._base_ref(stage, done)},
             secrets=secret_files(stage),
             output_dir=out_dir if stage.kind == "wheel" else None,
             platform=stage.oci_platform,

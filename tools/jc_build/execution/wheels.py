@@ -12,6 +12,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from ..cache import CacheBackend, Digest
 from ..errors import BuildError
 from ..model import Platform
+from .normalize import normalize_wheel
 
 
 def compatible_python_tags(platform: Platform, expected: str | None = None) -> set[str]:
@@ -53,8 +54,11 @@ def check_wheel(filename: str, platform: Platform, expected_python: str | None =
 
 
 def store_wheels(output_dir: Path, cache: CacheBackend, platform: Platform,
-                 expected_python: str | None = None) -> dict[str, Digest]:
-    """Put every ``*.whl`` under ``output_dir`` into the CAS; BuildError if none or one does not fit."""
+                 expected_python: str | None = None, *, epoch: int | None = None) -> dict[str, Digest]:
+    """Put every ``*.whl`` under ``output_dir`` into the CAS; BuildError if none or one does not fit.
+
+    With the sources' ``epoch`` the wheels are first rewritten in their normal form (``normalize``).
+    """
     found = sorted(output_dir.rglob("*.whl"))
     if not found:
         raise BuildError(f"the wheel stage exported no .whl file (looked under {output_dir})")
@@ -63,6 +67,8 @@ def store_wheels(output_dir: Path, cache: CacheBackend, platform: Platform,
         problem = check_wheel(path.name, platform, expected_python)
         if problem:
             raise BuildError(f"wheel {path.name} is not for platform '{platform.name}': {problem}")
+        if epoch is not None:
+            normalize_wheel(path, epoch)
         outputs[path.name] = cache.put_file(path)
     return outputs
 

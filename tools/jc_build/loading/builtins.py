@@ -48,17 +48,20 @@ def make_select(platform: Platform, platform_names: Collection[str] = ()) -> Cal
     return select
 
 
-def _run(cmd: str | list, network: str = "", secrets: list | None = None) -> dict[str, Any]:
-    """A shell command (a string, or a list joined with ' && ')."""
+def _run(cmd: str | list, network: bool | str | None = None, secrets: list | None = None) -> dict[str, Any]:
+    """A shell command (a string, or a list joined with ' && '), run without network unless it says
+    ``network = True`` (or ``"host"``): builds are hermetic by default. Unset, the planner refuses a
+    command that evidently downloads (``pip install``, ``curl``...): say which it is."""
     if isinstance(cmd, list):
         if not all(isinstance(c, str) for c in cmd):
             raise RuleCallError("run() takes a command string or a list of command strings")
         cmd = " && ".join(cmd)
     if not isinstance(cmd, str) or not cmd.strip():
         raise RuleCallError("run() needs a non-empty command string")
-    if network not in ("", "none", "host", "default"):
-        raise RuleCallError(f"run(): network must be 'none', 'host' or 'default', got '{network}'")
-    return {"op": "run", "cmd": cmd, "network": network or "default", "secrets": list(secrets or [])}
+    modes = {None: "", False: "none", True: "default", "none": "none", "default": "default", "host": "host"}
+    if isinstance(network, int) and not isinstance(network, bool) or network not in modes:
+        raise RuleCallError(f"run(): network must be True, False, 'none', 'default' or 'host', got {network!r}")
+    return {"op": "run", "cmd": cmd, "network": modes[network], "secrets": list(secrets or [])}
 
 
 def _copy(src: str, dst: str) -> dict[str, Any]:

@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from ..labels import parse_label
+from ..pins import command_requirements, floating_requirements
 from .builtins import STEP_HELPERS
 from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, IMAGES, LABEL, LABEL_LIST, SHA256, STEPS, STRING,
                      STRING_DICT, STRING_LIST, Attr, RuleSchema)
 
 # The build-context directory where the executor stages a layer's input wheels: no package file may use it.
 WHEELS_CONTEXT_DIR = "wheels"
+# ... and where it stages a wheel's fetched sources (``_sources/<n>``).
+SOURCES_CONTEXT_DIR = "_sources"
 LAYER_KINDS = ("container_layer",)
 SOURCE_KINDS = ("git_repository", "http_archive")
 
@@ -37,19 +40,41 @@ def _steps_problem(fields: Any) -> str | None:
     return None
 
 
-def _layer_problem(fields: Any) -> str | None:
+def _context_clash(fields: Any, reserved: str) -> str | None:
     for entry in fields.files:
         rel = context_path(entry)
-        if rel == WHEELS_CONTEXT_DIR or rel.startswith(WHEELS_CONTEXT_DIR + "/"):
-            return (f"file '{rel}' would clash with the {WHEELS_CONTEXT_DIR}/ directory jcb stages into the "
+        if rel == reserved or rel.startswith(reserved + "/"):
+            return (f"file '{rel}' would clash with the {reserved}/ directory jcb stages into the "
                     "build context; rename it")
-    return _steps_problem(fields)
+    return None
+
+
+def _floating_problem(fields: Any) -> str | None:
+    """A pip requirement without an exact version, unless the target says why (``allow_floating``)."""
+    if fields.allow_floating:
+        return None
+    for step in fields.steps:
+        if step["op"] == "pip_install":
+            loose, what = floating_requirements(step["packages"]), "pip_install()"
+        elif step["op"] == "run":
+            loose, what = floating_requirements(command_requirements(step["cmd"])), "run()'s pip install"
+        else:
+            continue
+        if loose:
+            return (f"{what} of {', '.join(repr(r) for r in loose)} does not pin an exact version "
+                    "(name==version); pin it, or say why it may float: allow_floating = \"reason\"")
+    return None
+
+
+def _layer_problem(fields: Any) -> str | None:
+    return (_context_clash(fields, WHEELS_CONTEXT_DIR) or _context_clash(fields, SOURCES_CONTEXT_DIR)
+            or _floating_problem(fields) or _steps_problem(fields))
 
 
 def _wheel_problem(fields: Any) -> str | None:
     if not fields.srcs and not fields.steps and not fields.dockerfile:
         return "wheel has no srcs and no steps: nothing to build"
-    return _steps_problem(fields)
+    return _context_clash(fields, SOURCES_CONTEXT_DIR) or _floating_problem(fields) or _steps_problem(fields)
 
 
 def _git_problem(fields: Any) -> str | None:
@@ -68,6 +93,9 @@ _COMMON = {
                     "e.g. `pip_cache` for a target under `//cuda/cuda`."),
     "version": Attr(STRING, "The version this target provides, shown as `package:version`."),
     "notes": Attr(STRING, "Free text shown in the generated docs (e.g. the upstream URL)."),
+    "incompatible_reason": Attr(STRING, "Why this target cannot be built for the platform (usually a select() "
+                                "written by `jcb import`); when set, asking for the target is an analysis error "
+                                "with this text, and wildcards skip it."),
     "visibility": Attr(STRING_LIST, "Accepted for Bazel familiarity; jcb does not restrict visibility.",
                        default=list),
 }
@@ -76,13 +104,17 @@ _BUILD_INPUTS = {
     "steps": Attr(STEPS, "Build steps as data: `run()`, `copy()`, `env()`, `workdir()`, `apt_install()`, "
                   "`pip_install()`.", default=list),
     "dockerfile": Attr(STRING, "A package-local Dockerfile fragment (no FROM line) used instead of, or "
-                       "after, `steps`."),
+                       "after, `steps`; or a jetson-containers Dockerfile used in place, whose only FROM is "
+                       "`FROM ${BASE_IMAGE}` (after `ARG BASE_IMAGE`): jcb starts the stage on the layer below."),
     "build_args": Attr(ENV_DICT, "Build arguments visible to the steps (part of the action key).",
                        default=dict),
     "env": Attr(ENV_DICT, "Environment variables set in the stage and kept in the image.", default=dict),
     "files": Attr(STRING_LIST, "Package-local files copied into the build context (hashed into the key); "
                   "another package's file by label, e.g. `//ml/mamba/causalconv1d:set_cuda_archs.py`.",
                   default=list),
+    "allow_floating": Attr(STRING, "Why this target's `pip_install()` steps may name requirements without an "
+                           "exact `==` version (otherwise an analysis error); "
+                           "`jcb query 'attr(allow_floating, \".+\", //...)'` lists them."),
 }
 
 CONTAINER_LAYER = RuleSchema(
@@ -95,6 +127,9 @@ CONTAINER_LAYER = RuleSchema(
                      default=list, kinds=LAYER_KINDS),
         "wheels": Attr(LABEL_LIST, "`wheel` targets installed into this layer from the local cache.",
                        default=list, kinds=("wheel",)),
+        "srcs": Attr(LABEL_LIST, "Source targets (`git_repository`, `http_archive`) fetched by jcb and copied to "
+                     "`/opt/srcs/<target name>` before the steps run (they stay in the image's layers).",
+                     default=list, kinds=SOURCE_KINDS),
         **_BUILD_INPUTS,
         "tests": Attr(STRING_LIST, "Package-local test scripts run in the built image (`.py` with python3, "
                       "others with sh).", default=list),
@@ -107,7 +142,7 @@ CONTAINER_LAYER = RuleSchema(
                         "them from an index.", default=False),
         **_COMMON,
     },
-    edges=("deps", "wheels"),
+    edges=("deps", "wheels", "srcs"),
     check=_layer_problem,
 )
 

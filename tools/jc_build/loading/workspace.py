@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import parse_mirrors
 from ..errors import Location, StarlarkError, UsageError
 from ..model import Platform
 from ..suggest import did_you_mean
@@ -28,6 +29,7 @@ class Workspace:
     image_name: str = DEFAULT_IMAGE_NAME
     registry: str = ""
     remote_cache: str = ""
+    mirrors: tuple[tuple[str, tuple[str, ...]], ...] = ()  # URL prefix -> replacements (docs/config.md)
     platforms: dict[str, Platform] = field(default_factory=dict)
 
     def platform(self, name: str | None) -> Platform:
@@ -63,7 +65,7 @@ def load_workspace(root: Path) -> Workspace:
     seen: dict[str, bool] = {}
 
     def workspace(name: str = "jcb", default_platform: str = "", image_name: str = DEFAULT_IMAGE_NAME,
-                  registry: str = "", remote_cache: str = "") -> None:
+                  registry: str = "", remote_cache: str = "", mirrors: Any = None) -> None:
         if seen.get("workspace"):
             raise RuleCallError("workspace() may be called only once")
         seen["workspace"] = True
@@ -73,6 +75,10 @@ def load_workspace(root: Path) -> Workspace:
             if not isinstance(value, str):
                 raise RuleCallError(f"workspace(): '{key}' must be a string")
         _check_image_name(image_name)
+        try:
+            ws.mirrors = parse_mirrors("mirrors", mirrors or {})
+        except ValueError as exc:
+            raise RuleCallError(f"workspace(): {exc}") from None
         ws.name, ws.default_platform, ws.image_name = name, default_platform, image_name
         ws.registry, ws.remote_cache = registry, remote_cache
 

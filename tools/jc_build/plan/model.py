@@ -13,10 +13,11 @@ from typing import Any, NamedTuple
 
 from ..labels import Label
 from ..model import Platform
+from ..sources.spec import Declared, GitTag
 
 # Bump when the rendering of nodes (Dockerfile text, generated commands) or their
 # canonical form changes: every action key changes with it.
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2
 
 SECRET_CABUNDLE = "cabundle"  # the host CA bundle, mounted at /run/secrets/cabundle
 
@@ -26,6 +27,18 @@ class ContextFile(NamedTuple):
 
     path: str  # absolute path of the package file on this machine (never part of a key)
     digest: str  # sha256 hex of its content
+
+
+class StageSource(NamedTuple):
+    """A source the executor fetches on the host and stages into the context at ``context_dir``."""
+
+    label: str  # the git_repository / http_archive target
+    context_dir: str  # context-relative directory, e.g. ``_sources/0``
+    declared: Declared  # what is fetched; a GitTag is floating (no commit known)
+
+    @property
+    def floating(self) -> bool:
+        return isinstance(self.declared, GitTag)
 
 
 class ImageTest(NamedTuple):
@@ -125,6 +138,8 @@ class Stage:
     dist: str | None = None  # wheels: the distribution name
     python_tag: str | None = None  # wheels: the python tag the wheel must have (cp310, py3)
     network: str = "default"  # "none" | "default" | "host": the network of every RUN of the stage
+    network_steps: tuple[str, ...] = ()  # the steps that need the network (why ``network`` is not none)
+    sources: tuple[StageSource, ...] = ()  # fetched by jcb, staged into the context
     notes: tuple[str, ...] = ()  # things the user should know about this stage (e.g. lost isolation)
 
     @property
@@ -162,7 +177,10 @@ class Stage:
             "image_name": self.image_name, "build_args": dict(self.build_args), "secrets": list(self.secrets),
             "context_files": {p: {"path": f.path, "digest": f.digest} for p, f in self.context_files.items()},
             "tests": [{"path": t.path, "digest": t.digest} for t in self.tests],
-            "dist": self.dist, "python_tag": self.python_tag, "network": self.network, "notes": list(self.notes),
+            "dist": self.dist, "python_tag": self.python_tag, "network": self.network,
+            "network_steps": list(self.network_steps), "notes": list(self.notes),
+            "sources": [{"label": s.label, "context_dir": s.context_dir, "floating": s.floating,
+                         "source": s.declared.describe()} for s in self.sources],
             "inputs": self.inputs_summary(), "nodes": [n.digest for n in self.nodes],
             "dockerfile": self.dockerfile,
         }

@@ -101,7 +101,11 @@ class SourceFile(Operation):
 
 @dataclass(frozen=True)
 class GitSource(Operation):
-    """A git_repository pinned by tag and/or commit."""
+    """A git_repository, keyed by its commit and submodules, never by where it is fetched from.
+
+    A tag check is verification, not content, so the tag is not keyed. Without a commit (none
+    declared, none in jcb.lock) the pin floats: keyed by remote and tag, refused by ``--hermetic``.
+    """
 
     OP = "source.git"
     remote: str
@@ -111,20 +115,22 @@ class GitSource(Operation):
     name: str
 
     def attrs(self) -> dict[str, Any]:
-        return {"remote": self.remote, "tag": self.tag, "commit": self.commit, "submodules": self.submodules}
+        if self.commit:
+            return {"commit": self.commit, "submodules": self.submodules}
+        return {"remote": self.remote, "tag": self.tag, "submodules": self.submodules}
 
     def extra(self) -> dict[str, Any]:
-        return {"name": self.name}
+        return {"name": self.name, "remote": self.remote, "tag": self.tag}
 
     def inputs(self, node: Node, stage_nodes: Mapping[str, Node]) -> list[Input]:
-        pin = "@".join(filter(None, [self.remote, self.tag]))
-        text = pin + (f"/{self.commit}" if self.commit else "") + (" (submodules)" if self.submodules else "")
+        text = (f"git {self.commit}" if self.commit else f"git {self.remote}@{self.tag} (floating)") + \
+            (" (submodules)" if self.submodules else "")
         return [_named(self.name, node, "source", text)]
 
 
 @dataclass(frozen=True)
 class HttpSource(Operation):
-    """An http_archive verified by sha256."""
+    """An http_archive, keyed by its sha256 and strip_prefix (the URL is where, not what)."""
 
     OP = "source.http"
     url: str
@@ -133,14 +139,45 @@ class HttpSource(Operation):
     name: str
 
     def attrs(self) -> dict[str, Any]:
-        return {"url": self.url, "sha256": self.sha256, "strip_prefix": self.strip_prefix}
+        return {"sha256": self.sha256, "strip_prefix": self.strip_prefix}
 
     def extra(self) -> dict[str, Any]:
-        return {"name": self.name}
+        return {"name": self.name, "url": self.url}
 
     def inputs(self, node: Node, stage_nodes: Mapping[str, Node]) -> list[Input]:
-        text = f"{self.url}#sha256={self.sha256}" + (f" strip_prefix={self.strip_prefix}" if self.strip_prefix else "")
+        text = f"sha256:{self.sha256}" + (f" strip_prefix={self.strip_prefix}" if self.strip_prefix else "")
         return [_named(self.name, node, "source", text)]
+
+
+@dataclass(frozen=True)
+class SourceCopy(Operation):
+    """``COPY`` of a source the executor fetched and staged at ``context`` (its input: the source node)."""
+
+    OP = "source.copy"
+    context: str
+    dest: str
+
+    def attrs(self) -> dict[str, Any]:
+        return {"context": self.context, "dest": self.dest}
+
+    def render(self) -> list[str]:
+        return [f"COPY {self.context}/ {self.dest}/"]
+
+
+@dataclass(frozen=True)
+class SourceDateEpoch(Operation):
+    """``ARG SOURCE_DATE_EPOCH``: the executor passes the first source's commit (or archive) time.
+
+    Not keyed by value: the time is a function of the keyed source.
+    """
+
+    OP = "source.epoch"
+
+    def attrs(self) -> dict[str, Any]:
+        return {}
+
+    def render(self) -> list[str]:
+        return ["ARG SOURCE_DATE_EPOCH"]
 
 
 # -- the stage's start ------------------------------------------------------------------------

@@ -36,8 +36,11 @@ def to_text(plan: Plan) -> str:
             lines.append(f"{'':>7}wheels: {wheels}")
         if stage.image_name and stage.key == plan.root_key:
             lines.append(f"{'':>7}image: {stage.image_name}")
-        if stage.network != "default":
-            lines.append(f"{'':>7}network: {stage.network}")
+        needing = f" (needed by {', '.join(stage.network_steps)})" if stage.network_steps else ""
+        lines.append(f"{'':>7}network: {stage.network}{needing if stage.network != 'none' else ''}")
+        for src in stage.sources:
+            pin = " (floating: run `jcb lock`)" if src.floating else ""
+            lines.append(f"{'':>7}source: {src.label}: {src.declared.describe()}{pin}")
         for note in stage.notes:
             lines.append(f"{'':>7}note: {note}")
     return "\n".join(lines) + "\n"

@@ -20,15 +20,18 @@ from ..analysis.graph import ConfiguredGraph, Edges
 from ..cache.digest import sha256_file
 from ..errors import AnalysisError, Location
 from ..labels import Label
-from ..loading.rules import WHEELS_CONTEXT_DIR, context_path
+from ..loading.rules import SOURCES_CONTEXT_DIR, WHEELS_CONTEXT_DIR, context_path
 from ..loading.workspace import Workspace, image_name
 from ..model import Platform, Target
+from ..sources import spec
+from ..sources.spec import Declared
 from . import ops, shell
 from .canonical import node_digest
-from .model import SECRET_CABUNDLE, ContextFile, ImageTest, Node, Operation, Plan, Stage
+from .model import SECRET_CABUNDLE, ContextFile, ImageTest, Node, Operation, Plan, Stage, StageSource
 from .steps import STEP_KINDS
 
 _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
+_BASE_IMAGE_FROM = re.compile(r"\s*FROM[ \t]+(\$\{BASE_IMAGE\}|\$BASE_IMAGE)[ \t]*$", re.I | re.M)
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
 
 
@@ -36,21 +39,26 @@ BaseDigests = Callable[[str], str] | Mapping[str, str]
 
 
 def make_plan(graph: ConfiguredGraph, workspace: Workspace, root: Label, *,
-              base_digests: BaseDigests | None = None) -> Plan:
+              base_digests: BaseDigests | None = None, locked_commits: Mapping[str, str] | None = None,
+              hermetic: bool = False) -> Plan:
     """The plan that builds ``root`` (a container_layer or wheel, or an alias of one).
 
     ``base_digests`` gives a base image reference's digest ("" when unknown): a resolver such as
     ``execution.EngineBaseImages`` (asks the engine, pulling if told to) or a mapping. It becomes
-    part of the keys of every stage built on that image.
+    part of the keys of every stage built on that image. ``locked_commits`` (from jcb.lock) pins
+    sources whose BUILD file gives only a tag. ``hermetic`` plans wheels without the index lookup
+    (a hermetic build compiles from pinned sources, never takes a wheel from a floating index).
     """
     resolve = base_digests if callable(base_digests) else (lambda ref, known=base_digests or {}: known.get(ref, ""))
-    return _Planner(graph, workspace, root, resolve).plan()
+    return _Planner(graph, workspace, root, resolve, locked_commits or {}, hermetic).plan()
 
 
 class _Planner:
     def __init__(self, graph: ConfiguredGraph, workspace: Workspace, root: Label,
-                 base_digest: Callable[[str], str]):
+                 base_digest: Callable[[str], str], locked_commits: Mapping[str, str], hermetic: bool):
         self.graph = graph
+        self.locked_commits = dict(locked_commits)
+        self.hermetic = hermetic
         self.workspace = workspace
         self.platform: Platform = graph.platform
         self.root = graph.resolve_alias(root)
@@ -143,6 +151,9 @@ class _Planner:
         b.common()
         if wheels:
             b.wheel_install(wheels)
+        srcs = [self.graph.resolve_alias(s) for s in self.graph.configured_deps(label, "srcs", self.edges)]
+        for i, src in enumerate(srcs):
+            b.source(src, f"{shell.EXTRA_SRC_DIR}/{src.name}", f"{SOURCES_CONTEXT_DIR}/{i}")
         b.steps(compile=False)
         b.fragment()
         b.add(ops.LayerResult(str(label)))
@@ -165,23 +176,26 @@ class _Planner:
         srcs = [self.graph.resolve_alias(s) for s in self.graph.configured_deps(label, "srcs", self.edges)]
         has_steps = bool(f.steps) or bool(f.dockerfile)
         build_args = dict(f.build_args)
-        index_url = f.index_url or ""
+        index_url = "" if self.hermetic else f.index_url or ""
         if index_url:
             build_args.setdefault("JCB_FORCE_BUILD", "1" if forced else "0")
         b = _StageBuilder(self, target, "wheel", base, build_args=build_args)
         b.common()
         if index_url:
             spec = f.index_spec or (f"{dist}=={f.version}" if f.version else dist)
-            b.exec(shell.index_lookup(index_url, spec), name="index", cache=("pip",), network_tool=True)
+            b.exec(shell.index_lookup(index_url, spec), name="index", network="default", cache=("pip",),
+                   network_tool=True)
         dests: list[str] = []
         for i, src in enumerate(srcs):
             dest = shell.SRC_DIR if i == 0 else f"{shell.EXTRA_SRC_DIR}/{src.name}"
             dests.append(dest)
-            b.source(src, dest, tmp=f"/tmp/jcb-src-{i}", guard=bool(index_url))
+            b.source(src, dest, f"{SOURCES_CONTEXT_DIR}/{i}")
+        if srcs:
+            b.add(ops.SourceDateEpoch())
         b.steps(compile=True, guard=bool(index_url))
         if not has_steps:
-            b.exec(shell.default_wheel_build(dests[0]), name="step:default", cache=("pip", "ccache"),
-                   network_tool=True, guard=bool(index_url))
+            b.exec(shell.default_wheel_build(dests[0]), name="step:default", network="none",
+                   cache=("pip", "ccache"), guard=bool(index_url))
         b.fragment()
         python_tag = f.python_tag or self.platform.python_tag
         b.add(ops.WheelExport(str(label), dist, python_tag, shell.WHEELS_DIR, shell.wheel_check(str(label), dist)))
@@ -216,6 +230,7 @@ class _StageBuilder:
         self.networks: list[tuple[str, str, bool]] = []  # (step name, network, declared in BUILD) per RUN
         self.package_dir = planner.graph.loader.package_dir(target.label.package)
         self.files: dict[str, ContextFile] = {}
+        self.sources: list[StageSource] = []
         self.step_no = 0
 
     @property
@@ -299,18 +314,23 @@ class _StageBuilder:
         self.exec(shell.wheel_install(), name="wheels", network="none", mounts=(mount,),
                   extra_inputs=[w.key for w in wheels], wheel_labels=tuple(str(w.label) for w in wheels))
 
-    def source(self, label: Label, dest: str, tmp: str, guard: bool) -> None:
+    def source(self, label: Label, dest: str, context: str) -> None:
+        """A source fetched by the executor on the host, staged at ``context``, copied to ``dest``."""
         target = self.p.graph.target(label)
         a = target.fields
+        declared: Declared
         if target.kind == "git_repository":
-            tag, commit = a.tag or "", a.commit or ""
-            node = self.keep(self.p._node(ops.GitSource(a.remote, tag, commit, a.submodules, f"source:{label}")))
-            cmd = shell.git_fetch(a.remote, tag, commit, a.submodules, dest)
+            commit = a.commit or self.p.locked_commits.get(str(label), "")
+            declared = (spec.GitSource(a.remote, commit, a.tag or None, a.submodules) if commit
+                        else spec.GitTag(a.remote, a.tag or "", a.submodules))
+            node = self.keep(self.p._node(ops.GitSource(a.remote, a.tag or "", commit, a.submodules,
+                                                        f"source:{label}")))
         else:
-            sha = a.sha256.lower()
-            node = self.keep(self.p._node(ops.HttpSource(a.url, sha, a.strip_prefix or "", f"source:{label}")))
-            cmd = shell.http_fetch(a.url, sha, a.strip_prefix or "", dest, tmp)
-        self.exec(cmd, name=f"fetch:{label}", network_tool=True, guard=guard, extra_inputs=[node.digest])
+            declared = spec.ArchiveSource(a.url, a.sha256.lower(), (a.strip_prefix or "").rstrip("/"))
+            node = self.keep(self.p._node(ops.HttpSource(a.url, declared.sha256, declared.strip_prefix,
+                                                         f"source:{label}")))
+        self.sources.append(StageSource(str(label), context, declared))
+        self.add(ops.SourceCopy(context, dest), [node.digest])
 
     def steps(self, *, compile: bool, guard: bool = False) -> None:
         """The target's ``steps`` (``plan/steps.py``); in wheel stages they are compile steps (ccache, guard)."""
@@ -323,10 +343,11 @@ class _StageBuilder:
         if not rel:
             return
         path = self.package_dir / rel
-        text = path.read_text(encoding="utf-8")
+        text = _after_base_image(path.read_text(encoding="utf-8"))
         if _FROM_LINE.search(text):
             raise AnalysisError(f"{self.target.label}: dockerfile '{rel}' has a FROM line; a fragment continues "
-                                "the stage jcb starts (drop the FROM)", self.where)
+                                "the stage jcb starts (drop the FROM, or make it the only one, "
+                                "'FROM ${BASE_IMAGE}' after 'ARG BASE_IMAGE')", self.where)
         digest = self.p._file_digest(path)
         file_node = self.keep(self.p._node(ops.SourceFile(Path(rel).as_posix(), digest, os.fspath(path.absolute()))))
         self.add(ops.Fragment(Path(rel).as_posix(), digest, text), [file_node.digest])
@@ -353,7 +374,7 @@ class _StageBuilder:
             context_files=dict(sorted(self.files.items())), wheel_inputs=list(wheel_inputs or []),
             build_args=dict(sorted(self.build_args.items())), secrets=tuple(sorted(self.secrets)),
             image_name=_intermediate_name(self.target, key) if self.kind == "layer" else None,
-            tests=tests, nodes=tuple(self.nodes), **self._network(), **fields)
+            tests=tests, nodes=tuple(self.nodes), sources=tuple(self.sources), **self._network(), **fields)
         self.p.stages[key] = stage
         return stage
 
@@ -371,7 +392,20 @@ class _StageBuilder:
         notes = tuple(f"{name} asks for network=none, but other steps of the stage need the network; "
                       f"the stage runs with network={network} (no per-RUN --network on BuildKit v0.8)"
                       for name in lost)
-        return {"network": network, "notes": notes}
+        needing = tuple(name for name, mode, _ in self.networks if mode != "none")
+        return {"network": network, "network_steps": needing, "notes": notes}
+
+
+def _after_base_image(text: str) -> str:
+    """A jetson-containers Dockerfile (``ARG BASE_IMAGE`` / ``FROM ${BASE_IMAGE}``) as a fragment: what follows
+    its first FROM when that FROM names ``BASE_IMAGE``; other text unchanged."""
+    match = _FROM_LINE.search(text)
+    base = _BASE_IMAGE_FROM.match(text, match.start()) if match else None
+    if base is None:
+        return text
+    rest = text[base.end():]
+    return rest[1:] if rest.startswith("\n") else rest
+
 
 
 def _intermediate_name(target: Target, key: str) -> str:

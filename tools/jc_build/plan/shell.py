@@ -1,4 +1,5 @@
-"""Shell snippets the plan generates: apt/pip installs, source fetches, the index lookup, checks.
+"""Shell snippets the plan generates: apt/pip installs, the index lookup, checks (sources are fetched
+by jcb on the host, never in a step).
 
 They are part of the exec nodes' keyed attrs, so changing any text here changes keys (bump
 ``PLAN_FORMAT_VERSION`` anyway, for clarity).
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import re
 from shlex import quote
-from urllib.parse import urlsplit
 
 PREBUILT_MARKER = "/opt/.jcb-prebuilt"  # left by the index lookup when the wheel came from the index
 WHEELS_DIR = "/opt/wheels"  # where a wheel stage leaves its .whl files
@@ -53,45 +53,6 @@ def index_lookup(index_url: str, spec: str) -> str:
             f"else rm -rf {WHEELS_DIR} && mkdir -p {WHEELS_DIR}; echo 'jcb: not on the index: compiling'; fi")
 
 
-def git_fetch(remote: str, tag: str, commit: str, submodules: bool, dest: str) -> str:
-    """Clone ``remote`` at ``tag`` and/or ``commit`` into ``dest``; a tag must point at the commit."""
-    r, d = quote(remote), quote(dest)
-    if not commit:
-        sub = " --recurse-submodules --shallow-submodules" if submodules else ""
-        return f"git -c advice.detachedHead=false clone -q --depth 1 --branch {quote(tag)}{sub} {r} {d}"
-    c = quote(commit)
-    steps = [f"git init -q {d}", f"cd {d}", f"git remote add origin {r}",
-             f"(git fetch -q --depth 1 origin {c} || git fetch -q --tags origin)",
-             f"git -c advice.detachedHead=false checkout -q {c}"]
-    if tag:
-        ref = quote(f"+refs/tags/{tag}:refs/tags/{tag}")
-        peeled = quote(f"{tag}^{{commit}}")
-        message = quote(f"jcb: tag {tag} of {remote} does not point at commit {commit}")
-        steps += [f"git fetch -q --depth 1 origin {ref}",
-                  f"{{ [ \"$(git rev-parse {peeled})\" = \"$(git rev-parse HEAD)\" ] || "
-                  f"{{ echo {message} >&2; exit 1; }}; }}"]
-    if submodules:
-        steps.append("git submodule update -q --init --recursive --depth 1")
-    return " && ".join(steps)
-
-
-def http_fetch(url: str, sha256: str, strip_prefix: str, dest: str, tmp: str) -> str:
-    """Download ``url``, check its sha256, unpack into ``dest`` (optionally from ``strip_prefix``)."""
-    archive, out = f"{tmp}/archive", f"{tmp}/x"
-    path = urlsplit(url).path.lower()
-    unpack = (f"python3 -m zipfile -e {archive} {out}" if path.endswith(".zip")
-              else f"tar -xf {archive} -C {out}")
-    top = f"{out}/{strip_prefix.strip('/')}" if strip_prefix else out
-    return " && ".join([
-        f"mkdir -p {tmp} {out} {quote(dest.rsplit('/', 1)[0] or '/')}",
-        f"curl -fsSL --retry 3 -o {archive} {quote(url)}",
-        f"echo {quote(f'{sha256}  {archive}')} | sha256sum -c -",
-        unpack,
-        f"mv {quote(top)} {quote(dest)}",
-        f"rm -rf {tmp}",
-    ])
-
-
 def wheel_check(label: str, dist: str) -> str:
     """Fail unless the stage left a ``dist`` wheel in /opt/wheels (the executor checks its tags)."""
     name = re.sub(r"[-_.]+", "[-_.]", dist)
@@ -104,3 +65,7 @@ def wheel_check(label: str, dist: str) -> str:
 NETWORK_TOOLS = re.compile(r"(?<![\w.-])(pip3?|-m pip|uv|apt-get|apt|git|curl|wget|conda|mamba|npm)(?![\w-])")
 PIP_TOOLS = re.compile(r"(?<![\w.-])(pip3?|-m pip)(?![\w-])")
 APT_TOOLS = re.compile(r"(?<![\w.-])(apt-get|apt)(?![\w-])")
+# Commands that evidently reach the network: a run() step using one must declare its network.
+DOWNLOADS = re.compile(r"(?<![\w.-])(pip3? (install|download)|-m pip (install|download)|uv pip install|"
+                       r"apt-get (update|install|dist-upgrade)|apt (update|install)|git (clone|fetch|submodule)|"
+                       r"curl|wget|cargo install|npm (install|ci)|conda install|mamba install)(?![\w-])")

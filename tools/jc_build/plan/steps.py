@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from ..errors import AnalysisError
 from ..loading.rules import context_path
+from ..model import Target
 from . import ops, shell
 from .model import Node, Operation
 
 
 class StepBuilder(Protocol):
     """The part of the planner's stage builder a step may use."""
+
+    target: Target
 
     def exec(self, cmd: str, *, name: str, network: str = ..., secrets: Sequence[str] = ...,
              cache: tuple[str, ...] = ..., network_tool: bool = ..., guard: bool = ...,
@@ -32,11 +36,18 @@ StepKind = Callable[[StepBuilder, Mapping[str, Any], str, bool, bool], None]
 
 
 def _run(b: StepBuilder, step: Mapping[str, Any], name: str, compile: bool, guard: bool) -> None:
+    """A RUN without network unless the step declares one; an undeclared download is an error."""
     cmd = step["cmd"]
+    download = shell.DOWNLOADS.search(cmd)
+    if not step.get("network") and download:
+        raise AnalysisError(f"{b.target.label}: {name} runs '{download[0]}' but declares no network; steps run "
+                            "without one by default: add network = True to the run() (or network = False if it "
+                            "works offline)", b.target.location)
     cache = (["pip"] if shell.PIP_TOOLS.search(cmd) else []) + (
         ["apt-cache", "apt-lists"] if shell.APT_TOOLS.search(cmd) else []) + (["ccache"] if compile else [])
-    b.exec(cmd, name=name, network=step.get("network") or "default", secrets=list(step.get("secrets") or []),
-           cache=tuple(cache), network_tool=bool(shell.NETWORK_TOOLS.search(cmd)), guard=guard, declared=True)
+    b.exec(cmd, name=name, network=step.get("network") or "none", secrets=list(step.get("secrets") or []),
+           cache=tuple(cache), network_tool=bool(shell.NETWORK_TOOLS.search(cmd)), guard=guard,
+           declared=bool(step.get("network")))
 
 
 def _apt_install(b: StepBuilder, step: Mapping[str, Any], name: str, compile: bool, guard: bool) -> None:

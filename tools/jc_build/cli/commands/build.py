@@ -13,6 +13,7 @@ from ..services import detect_engine, execute, make_executor, make_plans, resolv
 if TYPE_CHECKING:
     from ...engine import Engine
     from ...execution import Executor
+    from ...execution.stage_runner import StageRun
     from ...plan import Plan
 
 HELP = "build targets (container layers and wheels) on BuildKit"
@@ -27,6 +28,7 @@ examples:
   jcb build sglang:0.4.9 --dry-run
   jcb build //... --keep-going --progress=plain --event-log=events.jsonl
   jcb build //examples/hello --push 127.0.0.1:5000/jetson/hello
+  jcb build //attention/flash-attention:wheel --hermetic
   jcb build sglang --remote-cache 127.0.0.1:5000/jetson --remote-cache-readonly
 """
 
@@ -34,11 +36,17 @@ examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ...execution import default_jobs
     parser.add_argument("targets", nargs="+", metavar="TARGET", help="labels, patterns or jetson-containers names")
-    parser.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
-                        help="stages built at once (default: %(default)s)")
+    parser.add_argument("-j", "--jobs", type=int, metavar="N",
+                        help=f"stages built at once (default: jobs in ~/.config/jcb/config.yaml, else {default_jobs()})")
     parser.add_argument("-k", "--keep-going", action="store_true",
                         help="after a failure, still build every stage that does not depend on it")
     parser.add_argument("--dry-run", action="store_true", help="list what would be built and why; build nothing")
+    parser.add_argument("--check", action="store_true",
+                        help="after the build, rebuild each target's stage without the cache and report whether "
+                             "its output equals the cached one, or the first file that differs")
+    parser.add_argument("--hermetic", action="store_true",
+                        help="compile wheels from their pinned sources (no index lookup) and refuse to build a "
+                             "stage that needs the network or has a source pinned by tag only")
     parser.add_argument("--event-log", type=Path, metavar="FILE", help="write one JSON line per stage to FILE")
     add_progress(parser, "live view on a terminal (rich) or one line per change (plain; default off a tty)")
     add_engine_and_caches(parser)
@@ -60,6 +68,9 @@ def run(ctx: Context) -> int:
     from ...errors import UsageError
     from ...execution import BuildOptions
     args = ctx.args
+    from ...execution import default_jobs
+    if args.jobs is None:
+        args.jobs = ctx.config.jobs or default_jobs()
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     labels = resolve_targets(ctx, args.targets)
@@ -72,13 +83,17 @@ def run(ctx: Context) -> int:
         check_can_run(ctx.platform.oci_platform)  # before any engine call: no pull of a foreign base
     engine = detect_engine(ctx)
     executor = make_executor(ctx, engine)
-    plans = make_plans(ctx, labels, executor, pull_base=not args.dry_run)
+    plans = make_plans(ctx, labels, executor, pull_base=not args.dry_run, hermetic=args.hermetic)
+    if args.hermetic:
+        _refuse_network(executor, plans, args.jobs)
     if args.dry_run:
         return _dry_run(ctx, executor, plans)
 
     options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, run_tests=not args.skip_tests,
                            progress=args.progress, event_log=args.event_log)
     report = execute(ctx, executor, plans, options)
+    if args.check:
+        return _check(ctx, executor, plans, report.runs)
     for plan in plans:
         result = report.runs[plan.root_key].result
         assert result is not None
@@ -93,6 +108,30 @@ def run(ctx: Context) -> int:
                 for path in fetch_wheels(result.outputs, executor.local, args.output):
                     ctx.print(f"  -> {path}")
     return 0
+
+
+def _check(ctx: Context, executor: Executor, plans: list[Plan], runs: dict[str, StageRun]) -> int:
+    from ...execution.repro_check import check_plans
+    checks = check_plans(executor, plans, runs)
+    for check in checks:
+        ctx.print(f"check: {check}")
+    good = sum(c.verdict == "reproducible" for c in checks)
+    ctx.print(f"jcb: {good} of {len(checks)} stages reproducible")
+    return 0 if good == len(checks) else 1
+
+
+def _refuse_network(executor: Executor, plans: list[Plan], jobs: int) -> None:
+    """BuildError listing the stages to build that need the network or float (cached ones are fine)."""
+    from ...errors import BuildError
+    bad = []
+    for stage, _ in executor.to_build(plans, jobs):
+        why = [f"network={stage.network} for {', '.join(stage.network_steps) or 'its steps'}"] \
+            if stage.network != "none" else []
+        why += [f"source {s.label} is pinned by tag only (run `jcb lock`)" for s in stage.sources if s.floating]
+        if why:
+            bad.append(f"  {stage.label} ({stage.kind}, key {stage.short_key}): {'; '.join(why)}")
+    if bad:
+        raise BuildError(f"--hermetic: {len(bad)} stage(s) to build are not hermetic:\n" + "\n".join(bad))
 
 
 def _dry_run(ctx: Context, executor: Executor, plans: list[Plan]) -> int:

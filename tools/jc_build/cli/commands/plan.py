@@ -32,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help="a container_layer or wheel: label or jetson-containers name")
     parser.add_argument("--output", choices=("text", "json", "dot", "dockerfile"), default="text",
                         help="output format (default: text)")
+    parser.add_argument("--hermetic", action="store_true",
+                        help="the plan `jcb build --hermetic` runs: wheels compiled, no index lookup")
     parser.add_argument("--base-digest", action="append", default=[], metavar="REF=DIGEST",
                         help="the digest of a base image, made part of the keys (repeatable), "
                              "e.g. ubuntu:24.04=sha256:...")
@@ -51,8 +53,10 @@ def _base_digests(values: list[str]) -> dict[str, str]:
 def run(ctx: Context) -> int:
     from ...plan import make_plan
     from ...plan.output import render
+    from ..services import locked_commits, read_lock
     digests = _base_digests(ctx.args.base_digest)
     label = ctx.graph.resolve_alias(ctx.resolve_one(ctx.args.target))
-    plan = make_plan(ctx.graph, ctx.workspace, label, base_digests=digests)
+    plan = make_plan(ctx.graph, ctx.workspace, label, base_digests=digests,
+                     locked_commits=locked_commits(read_lock(ctx)), hermetic=ctx.args.hermetic)
     ctx.out.write(render(plan, ctx.args.output))
     return 0

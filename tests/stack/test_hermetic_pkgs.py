@@ -1,0 +1,56 @@
+"""Every build target of pkgs/, on every platform, plans hermetic Dockerfiles: no step clones or
+fetches git sources (jcb fetches them on the host), and no pip install floats unless the target
+says why (``allow_floating``)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pytest
+from stack_helpers import REPO
+
+from jc_build.analysis.graph import ConfiguredGraph
+from jc_build.errors import AnalysisError
+from jc_build.labels import Label
+from jc_build.loading.load_cache import LoadCache
+from jc_build.loading.packages import PackageLoader
+from jc_build.loading.workspace import load_workspace
+from jc_build.pins import command_requirements, floating_requirements
+from jc_build.plan import make_plan
+
+GIT = re.compile(r"(?<![\w.-])git\s+(clone|fetch|submodule)\b")
+WORKSPACE = load_workspace(REPO)
+
+
+@lru_cache(maxsize=None)
+def _graph(platform: str) -> ConfiguredGraph:
+    return ConfiguredGraph(PackageLoader(WORKSPACE, WORKSPACE.platform(platform), LoadCache(None)))
+
+
+def _targets(platform: str) -> list[Label]:
+    graph = _graph(platform)
+    return [Label(p, name) for p in graph.loader.all_packages()
+            for name, t in graph.loader.load_package(p).items()
+            if t.kind in ("container_layer", "wheel") and graph.is_compatible(Label(p, name))]
+
+
+@pytest.mark.parametrize("platform", sorted(WORKSPACE.platforms))
+def test_no_git_and_no_floating_pip_in_any_dockerfile(platform: str) -> None:
+    graph, problems, planned = _graph(platform), [], 0
+    for label in _targets(platform):
+        try:
+            plan = make_plan(graph, WORKSPACE, label)
+        except AnalysisError as exc:
+            assert "would hold two versions" in str(exc), exc  # a known conflict of that target, not ours
+            continue
+        planned += 1
+        for stage in plan.stages:
+            floats_ok = bool(graph.target(stage.label).fields.allow_floating)
+            for line in stage.dockerfile.splitlines():
+                if GIT.search(line):
+                    problems.append(f"{stage.label}: git in a step: {line[:120]}")
+                loose = floating_requirements(command_requirements(line.replace("\\$", "$")))
+                if loose and not floats_ok:
+                    problems.append(f"{stage.label}: floating pip install {loose}")
+    assert planned > 20 and sorted(set(problems)) == []

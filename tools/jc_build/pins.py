@@ -1,0 +1,58 @@
+"""Which pip requirements float: anything but one exact ``==`` version (no wildcard) or ``===``."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+PIP_INSTALL = re.compile(r"(?:pip3?|-m pip|uv pip) install ((?:[^;&|]|&(?!&))*)")
+_VALUED = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--target", "-t", "--root", "--prefix")
+
+
+def floating_requirements(requirements: list[str]) -> list[str]:
+    """The requirements of a pip install that do not name one exact version.
+
+    Options (``-r file``, ``--upgrade``) and paths or URLs are floating too: nothing says what
+    they resolve to.
+    """
+    return [text for text in requirements if not _exact(text)]
+
+
+def _exact(text: str) -> bool:
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        return False
+    specs = list(req.specifier)
+    return req.url is None and len(specs) == 1 and (
+        specs[0].operator == "===" or (specs[0].operator == "==" and not specs[0].version.endswith(".*")))
+
+
+def command_requirements(command: str) -> list[str]:
+    """The requirements every ``pip install`` in a shell command names: local paths, wheels and
+    options left out, a requirements file kept as ``-r FILE`` (it floats: nothing says what it holds)."""
+    found: list[str] = []
+    for args in PIP_INSTALL.findall(command):
+        try:
+            words = shlex.split(args)
+        except ValueError:
+            words = args.split()
+        found.extend(_requirement_words(words))
+    return found
+
+
+def _requirement_words(words: list[str]) -> list[str]:
+    found, skip = [], False
+    for i, word in enumerate(words):
+        if skip:
+            skip = False
+        elif word in ("-r", "--requirement", "-c", "--constraint"):
+            found.append(f"-r {words[i + 1] if i + 1 < len(words) else ''}".strip())
+            skip = True
+        elif word.startswith("-"):
+            skip = word in _VALUED
+        elif "/" not in word and not word.endswith(".whl") and not word.startswith((".", "$")):
+            found.append(word)
+    return found
