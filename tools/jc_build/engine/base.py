@@ -157,6 +157,27 @@ class CliEngine(abc.ABC):
     def runtimes(self) -> set[str]:
         return set(self._docker.system.info().runtimes or {})
 
+    def run_with_files(self, image: str, argv: list[str], files: Path, dest: str,
+                       network: str = "none") -> tuple[int, str]:
+        """Run ``argv`` in a fresh container of ``image`` after copying the contents of the directory
+        ``files`` to ``dest`` in it; its exit code and output. The files go over the daemon's API
+        (``docker cp``), never a bind mount, so a daemon on another machine runs it just the same."""
+        created = subprocess.run([self.cli, "create", "--network", network, image, *argv],
+                                 capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if created.returncode != 0:
+            raise EngineError(f"cannot create a container of {image}: {_last_line(created.stderr)}")
+        container = created.stdout.strip()
+        try:
+            copied = subprocess.run([self.cli, "cp", f"{files}/.", f"{container}:{dest}"],
+                                    capture_output=True, text=True)
+            if copied.returncode != 0:
+                raise EngineError(f"cannot copy {files} into a container of {image}: {_last_line(copied.stderr)}")
+            ran = subprocess.run([self.cli, "start", "--attach", container], capture_output=True, text=True,
+                                 errors="replace", stdin=subprocess.DEVNULL)
+            return ran.returncode, ran.stdout + ran.stderr
+        finally:
+            subprocess.run([self.cli, "rm", "--force", container], capture_output=True)
+
     def _call(self, fn: Callable[[], object], what: str) -> None:
         from python_on_whales.exceptions import DockerException
 

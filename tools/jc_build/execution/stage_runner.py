@@ -280,31 +280,25 @@ class StageRunner:
 
     # -- tests ------------------------------------------------------------------------
     def _run_tests(self, stage: Stage, image_id: str) -> None:
-        """Each test script in its own throwaway container (no network); BuildError with its output."""
+        """Each test script in its own throwaway container (no network), copied into it rather than
+        mounted (the daemon may be another machine); BuildError with its output."""
         with tempfile.TemporaryDirectory(prefix="jcb-tests-", ignore_cleanup_errors=True) as tmp:
-            root = Path(tmp)
-            root.chmod(0o777)  # the image's user may not be ours
             for i, test in enumerate(stage.tests):
                 name = Path(test.path).name
-                workdir = root / str(i)
+                workdir = Path(tmp) / str(i)
                 workdir.mkdir()
-                workdir.chmod(0o777)
                 shutil.copy(test.path, workdir / name)
                 if sha256_file(workdir / name).hex != test.digest:
                     raise BuildError(f"test {test.path} changed during the build; run it again")
                 self.progress.state(stage.key, str(stage.label), "testing", name)
                 runner = "python3" if name.endswith(".py") else "sh"
-                script = f"cd /jcb-tests/{i} && {runner} ./{quote(name)} > .output 2>&1"
-                code = self.engine.run(image_id, ["sh", "-c", script], runtime=None, network="none",
-                                       volumes=[(str(root), "/jcb-tests")], interactive=False)
+                code, output = self.engine.run_with_files(
+                    image_id, ["sh", "-c", f"cd /jcb-tests && {runner} ./{quote(name)}"], workdir, "/jcb-tests")
+                lines = output.strip().splitlines()
                 if code != 0:
-                    output = workdir / ".output"
-                    lines = output.read_text(errors="replace").splitlines() if output.exists() else []
                     shown = "\n".join("    " + line for line in lines[-TEST_OUTPUT_LINES:])
                     raise BuildError(f"test {name} of {stage.label} failed (exit code {code}):\n{shown}")
-                output = workdir / ".output"
-                last = output.read_text(errors="replace").strip().splitlines()[-1:] if output.exists() else []
-                self.progress.state(stage.key, str(stage.label), "test passed", f"{name}: {''.join(last)}")
+                self.progress.state(stage.key, str(stage.label), "test passed", f"{name}: {''.join(lines[-1:])}")
 
 
 def _result_of(done: Mapping[str, StageRun], key: str, stage: Stage) -> ActionResult:
