@@ -27,6 +27,8 @@ from e2e_lab_helpers import (
     untag,
 )
 
+from jc_build.execution import read_events
+
 pytestmark = pytest.mark.engine
 
 ROOTS = ("//app", "//cli", "//motd")
@@ -164,6 +166,66 @@ def test_tampered_wheel_blob_is_a_miss_and_builds_here(cext: Workspace, registry
         proc, events = other.build("//hello:wheel", remote)
         assert by_label(events)["//hello:wheel"] == "built", proc.stderr
         assert f"blob {wheel['digest']} arrived as" in proc.stderr
+
+
+def _default_host() -> str:
+    return subprocess.run(["docker", "context", "inspect", "default", "--format", "{{.Endpoints.docker.Host}}"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _built_once(events: list) -> dict[str, str]:
+    """label -> the builder that built it; fails unless every stage that was built was built once."""
+    built = [e for e in events if e.outcome == "built"]
+    assert len({e.key for e in built}) == len(built), [(e.label, e.builder) for e in built]
+    return {e.label: e.builder for e in built}
+
+
+def test_builders_spread_one_graph_over_two_daemons(cext: Workspace, daemon_b: Daemon, registry: Registry,
+                                                    tmp_path: Path) -> None:
+    config = tmp_path / "docker-config"  # builder B as a docker context, A as a unix socket
+    context = f"jcb-lab-{uuid.uuid4().hex[:6]}"
+    subprocess.run(["docker", "--config", str(config), "context", "create", context, "--docker",
+                    f"host={daemon_b.host}"], capture_output=True, check=True)
+    a = replace(cext, env={"DOCKER_CONFIG": str(config)})
+    proc, events = a.build(*ROOTS, f"--remote-cache={registry.host}/lab", f"--builders={_default_host()},{context}",
+                           "--jobs=1")
+    assert "failed" not in by_label(events).values(), proc.stderr
+    where = _built_once(events)
+    assert set(where.values()) == {_default_host(), context}, where  # both daemons built stages
+    assert "//app:app" in where and "//cli:cli" in where  # their image tests ran wherever they were built
+    for root in ("app", "cli", "motd"):  # the roots' images end on the first builder
+        assert subprocess.run(["docker", "image", "inspect", f"{cext.prefix}/{root}:1.0"],
+                              capture_output=True).returncode == 0
+    assert cext.docker_run(f"{cext.prefix}/app:1.0", "python3", "-c", "import hello; print(hello.greet())") \
+        == "hello from C\n"
+
+
+def test_killing_a_builder_mid_build_reschedules_its_stages(cext: Workspace, daemon_b: Daemon,
+                                                           registry: Registry) -> None:
+    nonce = uuid.uuid4().hex[:8]
+    for n in (1, 2):
+        cext.write(f"pkgs/slow{n}/BUILD.star", f'''container_layer(name = "slow{n}", version = "1.0",
+    deps = ["//build/pydev"], steps = [run("sleep 25 && echo slow{n} {nonce} > /slow{n}")])\n''')
+    log = cext.root / "events.jsonl"
+    argv = [*_jcb(), "build", "//slow1", "//slow2", f"--remote-cache={registry.host}/lab", "--jobs=1",
+            f"--builders={_default_host()},{daemon_b.host}", f"--event-log={log}", "--progress=plain"]
+    proc = subprocess.Popen(argv, cwd=cext.root, env=_env(cext), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "] building: " in line and "slow" in line and line.rstrip().endswith(f"on {daemon_b.host}"):
+            time.sleep(3)  # into its solve
+            stop_daemon(daemon_b)
+            break
+    out, err = proc.communicate(timeout=600)
+    err = "".join(seen) + err
+    assert proc.returncode == 0, err
+    assert f"builder {daemon_b.host} stopped answering" in err, err
+    where = _built_once(read_events(log))
+    assert where["//slow1:slow1"] == where["//slow2:slow2"] == _default_host(), where  # B's slow one moved to A
+    assert out.startswith("jcb: ")
 
 
 # -- helpers ------------------------------------------------------------------------

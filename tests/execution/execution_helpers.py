@@ -49,6 +49,8 @@ class FakeEngine:
     fail: set[str] = field(default_factory=set)
     failing_tests: bool = False
     name: str = "fake"
+    host: str = ""
+    dies_after: int = -1  # this many solves succeed, then the daemon is gone (solves fail, answers() is False)
     images: set[str] = field(default_factory=lambda: {"fake/base:1"})
     tags: dict[str, str] = field(default_factory=dict)
     spans: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage -> (start, end)
@@ -63,6 +65,9 @@ class FakeEngine:
         assert match, req.dockerfile
         stage = match[1]
         with self._lock:
+            if self.dies_after == 0:
+                raise SolveFailed("build failed (fake): cannot connect to the Docker daemon", [], req.log_path)
+            self.dies_after -= 1
             self.solves.append(stage)
             self._active += 1
             self.max_parallel = max(self.max_parallel, self._active)
@@ -128,6 +133,9 @@ class FakeEngine:
     def runtimes(self) -> set[str]:
         return {"runc"}
 
+    def answers(self, timeout_s: float = 20) -> bool:
+        return self.dies_after != 0
+
 
 @dataclass
 class Harness:
@@ -141,9 +149,9 @@ class Harness:
         return [make_plan(self.graph, ws, parse_label(t)) for t in targets]
 
     def build(self, *targets: str, jobs: int = 2, keep_going: bool = False, run_tests: bool = True,
-              event_log: Path | None = None) -> BuildReport:
+              event_log: Path | None = None, builders: Sequence[FakeEngine] = ()) -> BuildReport:
         self.graph = load_graph(self.root)  # a fresh load, as a new jcb process would do
-        executor = Executor(self.engine, self.cache)
+        executor = Executor(self.engine, self.cache, builders=builders)
         options = BuildOptions(jobs=jobs, keep_going=keep_going, run_tests=run_tests, progress="plain",
                                event_log=event_log)
         with open(self.root / "progress.log", "a") as stream:

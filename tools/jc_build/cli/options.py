@@ -18,6 +18,14 @@ def add_builder(parser: argparse.ArgumentParser) -> None:
                         help="buildx plugin, or DOCKER_BUILDKIT=1 docker build (default: $JCB_BUILDER or auto)")
 
 
+def add_builders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--builders", metavar="HOSTS",
+                        help="spread builds over these docker daemons, comma-separated: unix:///path, "
+                             "tcp://host:port, ssh://user@host or docker context names; results go through "
+                             "the remote cache, images end on the first (default: $JCB_BUILDERS, else "
+                             "WORKSPACE.star's builders)")
+
+
 def add_engine_and_caches(parser: argparse.ArgumentParser) -> None:
     """--builder, --cache-dir and the remote cache options: what a command that looks stages up takes."""
     add_builder(parser)

@@ -52,10 +52,27 @@ def layer_label(ctx: Context, text: str) -> Label:
     return label
 
 
+def builder_hosts(ctx: Context) -> list[str]:
+    """The daemons of ``--builders`` (else $JCB_BUILDERS, else WORKSPACE.star's ``builders``), for
+    commands that take it; [] for the default daemon alone."""
+    import os
+
+    from ..engine.builders import parse_builders
+    from ..errors import UsageError
+    if not hasattr(ctx.args, "builders"):
+        return []
+    given = ctx.args.builders or os.environ.get("JCB_BUILDERS")
+    try:
+        return parse_builders([given] if given else ctx.workspace.builders)
+    except ValueError as exc:
+        raise UsageError(f"--builders: {exc}") from None
+
+
 def detect_engine(ctx: Context) -> Engine:
-    """The build engine of ``--builder`` ($JCB_BUILDER, else auto)."""
+    """The build engine of ``--builder`` ($JCB_BUILDER, else auto), on the first of the builders."""
     from ..engine import detect_engine as detect
-    return detect(ctx.args.builder)
+    hosts = builder_hosts(ctx)
+    return detect(ctx.args.builder, hosts[0] if hosts else "")
 
 
 def open_cache(ctx: Context) -> LocalCache:
@@ -65,10 +82,19 @@ def open_cache(ctx: Context) -> LocalCache:
 
 def make_executor(ctx: Context, engine: Engine) -> Executor:
     """An executor over the local cache and, when configured, the remote one; sources are fetched
-    into the local cache through the mirrors and checked against jcb.lock."""
+    into the local cache through the mirrors and checked against jcb.lock. With several builders,
+    ``engine`` is the first; builds spread over all of them."""
+    from ..engine.builders import open_builders
+    from ..errors import UsageError
     from ..execution import Executor
     local = open_cache(ctx)
-    return Executor(engine, local, open_remote_cache(ctx), source_stager(ctx, local))
+    remote = open_remote_cache(ctx)
+    hosts = builder_hosts(ctx)
+    if len(hosts) > 1 and (remote is None or remote.read_only):
+        raise UsageError("--builders: several builders exchange results through the remote cache; "
+                         "give a writable one (--remote-cache)")
+    builders = [engine, *open_builders(ctx.args.builder, hosts[1:])] if len(hosts) > 1 else []
+    return Executor(engine, local, remote, source_stager(ctx, local), builders=builders)
 
 
 def read_lock(ctx: Context) -> Lock:

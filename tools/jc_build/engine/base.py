@@ -73,11 +73,22 @@ class CliEngine(abc.ABC):
 
     name: str
 
-    def __init__(self, cli: str):
+    def __init__(self, cli: str, host: str = ""):
         self.cli = cli
+        self.host = host
+        self.argv = [cli, *host_flags(host)]  # the CLI and the daemon it talks to
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name} cli={self.cli}>"
+        return f"<{type(self).__name__} {self.name} cli={self.cli} host={self.host or 'default'}>"
+
+    def answers(self, timeout_s: float = 20) -> bool:
+        """Whether the daemon answers now (a builder that died mid-build does not)."""
+        try:
+            proc = subprocess.run([*self.argv, "version", "--format", "{{.Server.Version}}"], capture_output=True,
+                                  text=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return proc.returncode == 0 and bool(proc.stdout.strip())
 
     @abc.abstractmethod
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult:
@@ -87,14 +98,14 @@ class CliEngine(abc.ABC):
     def _docker(self) -> DockerClient:
         from python_on_whales import DockerClient
 
-        return DockerClient(client_call=[self.cli])
+        return DockerClient(client_call=self.argv)
 
     def _inspect_ids(self, refs: Sequence[str]) -> list[str]:
         """IDs of the images among ``refs`` that exist, in one ``docker image inspect`` call (the
         CLI, not python_on_whales: a no-op build must not pay for importing it)."""
         if not refs:
             return []
-        proc = subprocess.run([self.cli, "image", "inspect", "--format", "{{.Id}}", *refs],
+        proc = subprocess.run([*self.argv, "image", "inspect", "--format", "{{.Id}}", *refs],
                               capture_output=True, text=True)
         return proc.stdout.split()
 
@@ -111,7 +122,7 @@ class CliEngine(abc.ABC):
 
     def tag(self, image_id: str, ref: str) -> None:
         # The CLI directly: tagging cached layers is on the no-op path (see _inspect_ids).
-        proc = subprocess.run([self.cli, "tag", image_id, ref], capture_output=True, text=True)
+        proc = subprocess.run([*self.argv, "tag", image_id, ref], capture_output=True, text=True)
         if proc.returncode != 0:
             raise EngineError(f"cannot tag {image_id} as {ref}: {_last_line(proc.stderr)}")
 
@@ -141,7 +152,7 @@ class CliEngine(abc.ABC):
         remove: bool = True,
     ) -> int:
         """``docker run`` with this process's stdio (so output shows live); its exit code."""
-        cmd = [self.cli, "run"]
+        cmd = [*self.argv, "run"]
         if remove:
             cmd.append("--rm")
         if interactive:
@@ -162,21 +173,21 @@ class CliEngine(abc.ABC):
         """Run ``argv`` in a fresh container of ``image`` after copying the contents of the directory
         ``files`` to ``dest`` in it; its exit code and output. The files go over the daemon's API
         (``docker cp``), never a bind mount, so a daemon on another machine runs it just the same."""
-        created = subprocess.run([self.cli, "create", "--network", network, image, *argv],
+        created = subprocess.run([*self.argv, "create", "--network", network, image, *argv],
                                  capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if created.returncode != 0:
             raise EngineError(f"cannot create a container of {image}: {_last_line(created.stderr)}")
         container = created.stdout.strip()
         try:
-            copied = subprocess.run([self.cli, "cp", f"{files}/.", f"{container}:{dest}"],
+            copied = subprocess.run([*self.argv, "cp", f"{files}/.", f"{container}:{dest}"],
                                     capture_output=True, text=True)
             if copied.returncode != 0:
                 raise EngineError(f"cannot copy {files} into a container of {image}: {_last_line(copied.stderr)}")
-            ran = subprocess.run([self.cli, "start", "--attach", container], capture_output=True, text=True,
+            ran = subprocess.run([*self.argv, "start", "--attach", container], capture_output=True, text=True,
                                  errors="replace", stdin=subprocess.DEVNULL)
             return ran.returncode, ran.stdout + ran.stderr
         finally:
-            subprocess.run([self.cli, "rm", "--force", container], capture_output=True)
+            subprocess.run([*self.argv, "rm", "--force", container], capture_output=True)
 
     def _call(self, fn: Callable[[], object], what: str) -> None:
         from python_on_whales.exceptions import DockerException
@@ -185,6 +196,14 @@ class CliEngine(abc.ABC):
             fn()
         except DockerException as e:
             raise EngineError(f"cannot {what}: {_last_line(e.stderr)}") from None
+
+
+def host_flags(host: str) -> list[str]:
+    """The docker CLI's global flags for a builder: ``--host`` for a URL (``unix://``, ``tcp://``,
+    ``ssh://``), ``--context`` for a docker context's name; none for the default daemon."""
+    if not host:
+        return []
+    return ["--host", host] if "://" in host else ["--context", host]
 
 
 def _last_line(text: str | None) -> str:

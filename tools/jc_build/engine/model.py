@@ -51,6 +51,7 @@ class Engine(Protocol):
     """What the executor needs from a Docker daemon with BuildKit."""
 
     name: str
+    host: str  # the daemon: "" for the default one, else a docker host URL or context name
 
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult: ...
     def image_exists(self, ref: str) -> bool: ...
@@ -71,5 +72,6 @@ class Engine(Protocol):
         remove: bool = True,
     ) -> int: ...
     def runtimes(self) -> set[str]: ...
+    def answers(self, timeout_s: float = 20) -> bool: ...  # the daemon answers now
     def run_with_files(self, image: str, argv: list[str], files: Path, dest: str,
                        network: str = "none") -> tuple[int, str]: ...  # files copied in, not mounted

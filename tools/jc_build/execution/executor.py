@@ -67,17 +67,30 @@ class Executor:
     and pulled too)."""
 
     def __init__(self, engine: Engine, local: LocalCache, remote: RegistryCache | None = None,
-                 sources: SourceStager | None = None):
+                 sources: SourceStager | None = None, builders: Sequence[Engine] = ()):
         self.engine = engine
+        self.builders = list(builders)  # more daemons to spread builds over (``engine`` is one of them)
         self.sources = sources
         self.local = local
         self.remote = remote
         self.cache: CacheBackend = local if remote is None else TieredCache(local, remote, on_warning=remote.warn)
         self.images = None if remote is None else RemoteImages(remote)
 
-    def runner(self, plans: Sequence[Plan], progress: Progress, run_tests: bool = True) -> StageRunner:
-        return StageRunner(self.engine, self.cache, self.local.root, plans_platform(plans), progress,
+    def runner(self, plans: Sequence[Plan], progress: Progress, run_tests: bool = True,
+               engine: Engine | None = None) -> StageRunner:
+        return StageRunner(engine or self.engine, self.cache, self.local.root, plans_platform(plans), progress,
                            run_tests=run_tests, remote=self.images, sources=self.sources)
+
+    def _scheduler(self, plans: Sequence[Plan], options: BuildOptions, events: EventLog,
+                   progress: Progress) -> Scheduler:
+        home = self.runner(plans, progress, options.run_tests)
+        builders = [home if e is self.engine else self.runner(plans, progress, options.run_tests, e)
+                    for e in self.builders]
+        for runner in builders:
+            runner.where = runner.engine.host or "default"
+        warn = self.remote.warn if self.remote is not None else (lambda message: None)
+        return Scheduler(home, events, progress, jobs=options.jobs, keep_going=options.keep_going,
+                         builders=builders, warn=warn)
 
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
         """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""
@@ -86,9 +99,9 @@ class Executor:
         progress = make_progress(options.progress, stream)
         try:
             with self.cache.session():
-                scheduler = Scheduler(self.runner(plans, progress, options.run_tests), events, progress,
-                                      jobs=options.jobs, keep_going=options.keep_going)
+                scheduler = self._scheduler(plans, options, events, progress)
                 runs = scheduler.run(merged_stages(plans), [p.root_key for p in plans])
+                self._bring_roots_home(plans, runs, scheduler.runner)
         finally:
             progress.close()
             events.close()
@@ -127,6 +140,14 @@ class Executor:
             uploaded, _ = pending.upload(self.engine, keys)
             if uploaded:
                 self.remote.warn(f"remote cache: uploaded {uploaded} result(s) built while it was down")
+
+    def _bring_roots_home(self, plans: Sequence[Plan], runs: dict[str, StageRun], home: StageRunner) -> None:
+        """The roots' images on ``engine`` (the first builder), wherever they were built."""
+        for plan in plans:
+            run = runs.get(plan.root_key)
+            if self.builders and run and run.result and run.result.image_id and run.stage.kind == "layer":
+                home.bring_image(run.stage, run.result)
+                self.engine.tag(run.result.image_id, plan.root_stage.image_name or run.stage.image_name or "")
 
     def _tag_roots(self, plans: Sequence[Plan], runs: dict[str, StageRun]) -> None:
         """A root shared with another plan may have run under that plan's name for it."""

@@ -90,6 +90,7 @@ class StageRunner:
         self.progress = progress
         self.run_tests = run_tests
         self.remote = remote
+        self.where = ""  # the builder's name in progress lines, when a build has several
         self.logs_dir = state_dir / "logs"
         self.locks_dir = state_dir / "locks"
         self.last_used = LastUsed(state_dir / "last")
@@ -170,7 +171,8 @@ class StageRunner:
 
     # -- build ------------------------------------------------------------------------
     def _build(self, stage: Stage, done: Mapping[str, StageRun], reason: str, started: float) -> StageRun:
-        self.progress.state(stage.key, str(stage.label), "building", reason)
+        where = f" on {self.where}" if self.where else ""
+        self.progress.state(stage.key, str(stage.label), "building", reason + where)
         log_path = self.log_path(stage)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         solves = 0
@@ -256,13 +258,26 @@ class StageRunner:
         to that stage's image first, in case another build moved the tag)."""
         kind, ref = stage.base
         if kind == "image":
+            if self.remote is not None and not self.engine.image_exists(ref):  # a builder with an empty daemon
+                self.remote.fetch_base(self.engine, ref, self.platform.name)
             return ref
         result = _result_of(done, ref, stage)
         below = done[ref].stage
         if not below.image_name or not result.image_id:
             raise BuildError(f"the stage below {stage.label} ({ref[:12]}) has no image")
+        self.bring_image(below, result)
         self.engine.tag(result.image_id, below.image_name)
         return below.image_name
+
+    def bring_image(self, stage: Stage, result: ActionResult) -> None:
+        """Pull ``result``'s image from the remote cache unless this daemon has it (another
+        builder of this build made it)."""
+        if not result.image_id or self.engine.image_exists(result.image_id):
+            return
+        ref = result.meta.get(REMOTE_IMAGE_META, "")
+        why = self.remote.fetch(self.engine, ref, result.image_id) if self.remote and ref else "not in the remote cache"
+        if why:
+            raise BuildError(f"the image of {stage.label} is not on builder {self.engine.host or 'default'}: {why}")
 
     @contextmanager
     def _key_lock(self, stage: Stage) -> Iterator[None]:

@@ -29,6 +29,7 @@ class Workspace:
     image_name: str = DEFAULT_IMAGE_NAME
     registry: str = ""
     remote_cache: str = ""
+    builders: list[str] = field(default_factory=list)  # docker hosts or contexts for --builders
     mirrors: tuple[tuple[str, tuple[str, ...]], ...] = ()  # URL prefix -> replacements (docs/config.md)
     platforms: dict[str, Platform] = field(default_factory=dict)
 
@@ -65,7 +66,8 @@ def load_workspace(root: Path) -> Workspace:
     seen: dict[str, bool] = {}
 
     def workspace(name: str = "jcb", default_platform: str = "", image_name: str = DEFAULT_IMAGE_NAME,
-                  registry: str = "", remote_cache: str = "", mirrors: Any = None) -> None:
+                  registry: str = "", remote_cache: str = "", mirrors: Any = None,
+                  builders: Any = ()) -> None:
         if seen.get("workspace"):
             raise RuleCallError("workspace() may be called only once")
         seen["workspace"] = True
@@ -74,13 +76,15 @@ def load_workspace(root: Path) -> Workspace:
         for key, value in given.items():
             if not isinstance(value, str):
                 raise RuleCallError(f"workspace(): '{key}' must be a string")
+        if not isinstance(builders, (list, tuple)) or not all(isinstance(b, str) for b in builders):
+            raise RuleCallError("workspace(): 'builders' must be a list of strings (docker hosts or contexts)")
         _check_image_name(image_name)
         try:
             ws.mirrors = parse_mirrors("mirrors", mirrors or {})
         except ValueError as exc:
             raise RuleCallError(f"workspace(): {exc}") from None
         ws.name, ws.default_platform, ws.image_name = name, default_platform, image_name
-        ws.registry, ws.remote_cache = registry, remote_cache
+        ws.registry, ws.remote_cache, ws.builders = registry, remote_cache, list(builders)
 
     def platform(**kwargs: Any) -> None:
         attrs = PLATFORM.validate(kwargs)

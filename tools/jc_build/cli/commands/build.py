@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..context import Context
-from ..options import add_engine_and_caches, add_progress
+from ..options import add_builders, add_engine_and_caches, add_progress
 from ..services import detect_engine, execute, make_executor, make_plans, resolve_targets
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--event-log", type=Path, metavar="FILE", help="write one JSON line per stage to FILE")
     add_progress(parser, "live view on a terminal (rich) or one line per change (plain; default off a tty)")
     add_engine_and_caches(parser)
+    add_builders(parser)
     parser.add_argument("--output", type=Path, metavar="DIR", help="copy the built wheels of a wheel target to DIR")
     parser.add_argument("--skip-tests", action="store_true", help="do not run the layers' test scripts")
     parser.add_argument("--push", metavar="REPO", help="tag the image of the (single) layer target as REPO and push it")
