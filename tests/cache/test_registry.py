@@ -80,6 +80,15 @@ def test_round_trip(remote: RegistryCache, warned: list[str]) -> None:
     assert warned == []
 
 
+def test_registry_reports_its_tier_as_remote(remote: RegistryCache, warned: list[str]) -> None:
+    result = _result(remote, "tier")
+    remote.put_action(result)
+    assert remote.find_action(result.key) == (result, "remote")
+    assert remote.get_local_action(result.key) is None  # nothing of it is on this machine
+    assert remote.find_action(sha256_bytes(b"never stored").hex) == (None, "local")
+    assert warned == []
+
+
 def test_missing_key_is_a_quiet_miss(remote: RegistryCache, warned: list[str]) -> None:
     assert remote.get_action(sha256_bytes(b"never stored").hex) is None
     assert remote.open_blob(sha256_bytes(b"never stored")) is None

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jc_build.execution import StageEvent, read_events
@@ -26,9 +26,10 @@ class Workspace:
     cache: Path
     prefix: str
     docker: str
+    env: dict[str, str] = field(default_factory=dict)  # e.g. DOCKER_HOST of another builder
 
     def jcb(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([*JCB, *args], cwd=self.root, env=jcb_env(self.cache),
+        proc = subprocess.run([*JCB, *args], cwd=self.root, env={**jcb_env(self.cache), **self.env},
                               capture_output=True, text=True, timeout=TIMEOUT_S)
         assert "Traceback" not in proc.stderr, proc.stderr
         if check:
@@ -48,7 +49,7 @@ class Workspace:
 
     def docker_run(self, image: str, *argv: str) -> str:
         return subprocess.run([self.docker, "run", "--rm", image, *argv], capture_output=True, text=True,
-                              check=True, timeout=60).stdout
+                              check=True, timeout=60, env={**os.environ, **self.env}).stdout
 
 
 def jcb_env(cache: Path) -> dict[str, str]:

@@ -100,6 +100,11 @@ def test_build_with_run_step_and_build_arg(engine: CliEngine, ctx: Path, tmp_pat
     argv = ["sh", "-c", check]
     assert engine.run(tag, argv, runtime=None, network="none", volumes=[], interactive=False) == 0
     assert engine.run(tag, ["false"], runtime=None, network=None, volumes=[], interactive=False) == 1
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "t.sh").write_text("cat /greeting.txt; echo from-a-copied-file; exit 3\n")
+    code, output = engine.run_with_files(tag, ["sh", "/jcb-tests/t.sh"], files, "/jcb-tests")
+    assert code == 3 and output.splitlines()[-1] == "from-a-copied-file" and output.startswith("hello ")
 
 
 def test_log_lines_stream_live(engine: CliEngine, ctx: Path) -> None:

@@ -50,6 +50,8 @@ class FakeEngine:
     fail: set[str] = field(default_factory=set)
     failing_tests: bool = False
     name: str = "fake"
+    host: str = ""
+    dies_after: int = -1  # this many solves succeed, then the daemon is gone (solves fail, answers() is False)
     images: set[str] = field(default_factory=lambda: {"fake/base:1"})
     tags: dict[str, str] = field(default_factory=dict)
     spans: dict[str, tuple[float, float]] = field(default_factory=dict)  # stage -> (start, end)
@@ -66,6 +68,9 @@ class FakeEngine:
         assert match, req.dockerfile
         stage = match[1]
         with self._lock:
+            if self.dies_after == 0:
+                raise SolveFailed("build failed (fake): cannot connect to the Docker daemon", [], req.log_path)
+            self.dies_after -= 1
             self.solves.append(stage)
             self.secrets[stage] = dict(req.secrets)
             self.no_cache_solves += req.no_cache
@@ -122,14 +127,19 @@ class FakeEngine:
 
     def run(self, image: str, argv: list[str], *, runtime: str | None, network: str | None,
             volumes: list[tuple[str, str]], interactive: bool, remove: bool = True) -> int:
+        raise AssertionError("stage tests run with run_with_files")
+
+    def run_with_files(self, image: str, argv: list[str], files: Path, dest: str,
+                       network: str = "none") -> tuple[int, str]:
+        assert network == "none" and image in self.images and any(files.iterdir())
         self.test_runs.append(image)
-        if self.failing_tests:
-            (Path(volumes[0][0]) / "0" / ".output").write_text("assertion failed: 1 != 2\n")
-            return 1
-        return 0
+        return (1, "assertion failed: 1 != 2\n") if self.failing_tests else (0, "ok\n")
 
     def runtimes(self) -> set[str]:
         return {"runc"}
+
+    def answers(self, timeout_s: float = 20) -> bool:
+        return self.dies_after != 0
 
 
 @dataclass
@@ -143,10 +153,10 @@ class Harness:
         ws = self.graph.loader.workspace
         return [make_plan(self.graph, ws, parse_label(t)) for t in targets]
 
-    def build(self, *targets: str, jobs: int = 2, **asked: Any) -> BuildReport:
-        """Build ``targets``; ``asked``: other BuildOptions (keep_going, skip_tests, secrets, ...)."""
+    def build(self, *targets: str, jobs: int = 2, builders: Sequence[FakeEngine] = (), **asked: Any) -> BuildReport:
+        """Build ``targets`` (over ``builders`` when given); ``asked``: other BuildOptions (keep_going, ...)."""
         self.graph = load_graph(self.root)  # a fresh load, as a new jcb process would do
-        executor = Executor(self.engine, self.cache)
+        executor = Executor(self.engine, self.cache, builders=builders)
         options = BuildOptions(jobs=jobs, progress="plain", **asked)
         with open(self.root / "progress.log", "a") as stream:
             return executor.build(self.plans(*targets), options, stream)

@@ -53,8 +53,9 @@ def _up_to_date(ctx: Context, engine: Engine, label: Label, name: str) -> bool:
     from ..execution import default_jobs
     if not engine.image_exists(name):
         return False
-    (plan,) = make_plans(ctx, [label], engine, pull_base=False)
-    return not make_executor(ctx, engine).to_build([plan], default_jobs())
+    executor = make_executor(ctx, engine)
+    (plan,) = make_plans(ctx, [label], executor, pull_base=False)
+    return not executor.to_build([plan], default_jobs())
 
 
 def _confirm(ctx: Context, label: Label, build: str) -> None:
@@ -74,9 +75,9 @@ def _confirm(ctx: Context, label: Label, build: str) -> None:
 
 def _build(ctx: Context, engine: Engine, label: Label, progress: str) -> None:
     from ..execution import BuildOptions, default_jobs
-    plans = make_plans(ctx, [label], engine)
-    execute(ctx, make_executor(ctx, engine), plans, BuildOptions(jobs=default_jobs(), progress=progress),
-            summary_to=ctx.err)
+    executor = make_executor(ctx, engine)
+    plans = make_plans(ctx, [label], executor)
+    execute(ctx, executor, plans, BuildOptions(jobs=default_jobs(), progress=progress), summary_to=ctx.err)
 
 
 def _pulled(engine: Engine, ref: str, name: str | None = None) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .remote_options import add_remote_cache
+
 
 def add_cache_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", type=Path,
@@ -16,14 +18,12 @@ def add_builder(parser: argparse.ArgumentParser) -> None:
                         help="buildx plugin, or DOCKER_BUILDKIT=1 docker build (default: $JCB_BUILDER or auto)")
 
 
-def add_remote_cache(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--remote-cache", metavar="REGISTRY[/PATH]",
-                       help="share results and layer images through this OCI registry "
-                            "(default: $JCB_REMOTE_CACHE, else WORKSPACE.star's remote_cache)")
-    group.add_argument("--no-remote-cache", action="store_true", help="use only the local cache")
-    parser.add_argument("--remote-cache-readonly", action="store_true",
-                        help="read from the remote cache but store nothing in it (e.g. untrusted CI jobs)")
+def add_builders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--builders", metavar="HOSTS",
+                        help="spread builds over these docker daemons, comma-separated: unix:///path, "
+                             "tcp://host:port, ssh://user@host or docker context names; results go through "
+                             "the remote cache, images end on the first (default: $JCB_BUILDERS, else "
+                             "WORKSPACE.star's builders)")
 
 
 def add_engine_and_caches(parser: argparse.ArgumentParser) -> None:

@@ -3,14 +3,14 @@ making plans and executing them. Commands import this module, never one another.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from .context import Context
+from .remote_options import open_remote_cache
 
 if TYPE_CHECKING:
-    from ..cache import LocalCache, RegistryCache
+    from ..cache import LocalCache
     from ..execution.source_staging import SourceStager
     from ..sources.lock import Lock
     from ..sources.fetcher import FetchEvent
@@ -60,10 +60,27 @@ def layer_label(ctx: Context, text: str) -> Label:
     return label
 
 
+def builder_hosts(ctx: Context) -> list[str]:
+    """The daemons of ``--builders`` (else $JCB_BUILDERS, else WORKSPACE.star's ``builders``), for
+    commands that take it; [] for the default daemon alone."""
+    import os
+
+    from ..engine.builders import parse_builders
+    from ..errors import UsageError
+    if not hasattr(ctx.args, "builders"):
+        return []
+    given = ctx.args.builders or os.environ.get("JCB_BUILDERS")
+    try:
+        return parse_builders([given] if given else ctx.workspace.builders)
+    except ValueError as exc:
+        raise UsageError(f"--builders: {exc}") from None
+
+
 def detect_engine(ctx: Context) -> Engine:
-    """The build engine of ``--builder`` ($JCB_BUILDER, else auto)."""
+    """The build engine of ``--builder`` ($JCB_BUILDER, else auto), on the first of the builders."""
     from ..engine import detect_engine as detect
-    return detect(ctx.args.builder)
+    hosts = builder_hosts(ctx)
+    return detect(ctx.args.builder, hosts[0] if hosts else "")
 
 
 def open_cache(ctx: Context) -> LocalCache:
@@ -71,32 +88,21 @@ def open_cache(ctx: Context) -> LocalCache:
     return LocalCache(ctx.cache_dir, on_warning=ctx.warn)
 
 
-def open_remote_cache(ctx: Context) -> RegistryCache | None:
-    """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE, the config file or WORKSPACE.star;
-    None if off."""
-    from ..cache import RegistryCache
-    from ..cache.registry import parse_location
-    from ..errors import UsageError
-    args = ctx.args
-    sources = [("--remote-cache", args.remote_cache), ("JCB_REMOTE_CACHE", os.environ.get("JCB_REMOTE_CACHE")),
-               ("the config file's remote_cache", ctx.config.remote_cache),
-               ("WORKSPACE.star's remote_cache", ctx.workspace.remote_cache)]
-    source, location = next(((s, v) for s, v in sources if v), ("", ""))
-    if args.no_remote_cache or not location:
-        return None
-    try:
-        parse_location(location)
-    except ValueError as exc:
-        raise UsageError(f"{source} '{location}': {exc}") from None
-    return RegistryCache(location, read_only=args.remote_cache_readonly, on_warning=ctx.warn)
-
-
 def make_executor(ctx: Context, engine: Engine) -> Executor:
     """An executor over the local cache and, when configured, the remote one; sources are fetched
-    into the local cache through the mirrors and checked against jcb.lock."""
+    into the local cache through the mirrors and checked against jcb.lock. With several builders,
+    ``engine`` is the first; builds spread over all of them."""
+    from ..engine.builders import open_builders
+    from ..errors import UsageError
     from ..execution import Executor
     local = open_cache(ctx)
-    return Executor(engine, local, open_remote_cache(ctx), source_stager(ctx, local))
+    remote = open_remote_cache(ctx)
+    hosts = builder_hosts(ctx)
+    if len(hosts) > 1 and (remote is None or remote.read_only):
+        raise UsageError("--builders: several builders exchange results through the remote cache; "
+                         "give a writable one (--remote-cache)")
+    builders = [engine, *open_builders(ctx.args.builder, hosts[1:])] if len(hosts) > 1 else []
+    return Executor(engine, local, remote, source_stager(ctx, local), builders=builders)
 
 
 def read_lock(ctx: Context) -> Lock:
@@ -126,11 +132,12 @@ def locked_commits(lock: Lock) -> dict[str, str]:
     return {name: e.source.commit for name, e in lock.sources.items() if isinstance(e.source, GitSource)}
 
 
-def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: bool = True,
+def make_plans(ctx: Context, labels: list[Label], executor: Executor, pull_base: bool = True,
                hermetic: bool = False, build_args: Mapping[str, str] | None = None) -> list[Plan]:
-    """The plans of ``labels``, their base image's digest from ``engine`` (pulled unless ``pull_base``
-    is False: then a missing base image is a warning and the keys are computed without it); tag-only
-    sources pinned by jcb.lock; ``hermetic`` plans (wheels compiled, never taken from an index);
+    """The plans of ``labels``, their base image's digest from the executor's engine: an absent base
+    image comes from the remote cache, else its registry (unless ``pull_base`` is False: then it is a
+    warning and the keys are computed without it); a present one is shared through the remote cache.
+    Tag-only sources pinned by jcb.lock; ``hermetic`` plans (wheels compiled, never taken from an index);
     ``build_args`` override declared build arguments (--build-arg)."""
     from ..errors import UsageError
     from ..execution import EngineBaseImages
@@ -142,7 +149,8 @@ def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: boo
         ctx.warn(f"base image {ref} is not present locally; a build pulls it first "
                  "(keys here are computed without its digest)")
 
-    base_images = EngineBaseImages(engine, ctx.platform.name, pull=pull_base, on_missing=missing)
+    base_images = EngineBaseImages(executor.engine, ctx.platform.name, pull=pull_base, on_missing=missing,
+                                   images=executor.images)
     commits = locked_commits(read_lock(ctx))
     plans = [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images, locked_commits=commits,
                        hermetic=hermetic, build_args=build_args) for label in labels]

@@ -74,11 +74,22 @@ class CliEngine(abc.ABC):
 
     name: str
 
-    def __init__(self, cli: str):
+    def __init__(self, cli: str, host: str = ""):
         self.cli = cli
+        self.host = host
+        self.argv = [cli, *host_flags(host)]  # the CLI and the daemon it talks to
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name} cli={self.cli}>"
+        return f"<{type(self).__name__} {self.name} cli={self.cli} host={self.host or 'default'}>"
+
+    def answers(self, timeout_s: float = 20) -> bool:
+        """Whether the daemon answers now (a builder that died mid-build does not)."""
+        try:
+            proc = subprocess.run([*self.argv, "version", "--format", "{{.Server.Version}}"], capture_output=True,
+                                  text=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return proc.returncode == 0 and bool(proc.stdout.strip())
 
     @abc.abstractmethod
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult:
@@ -88,14 +99,14 @@ class CliEngine(abc.ABC):
     def _docker(self) -> DockerClient:
         from python_on_whales import DockerClient
 
-        return DockerClient(client_call=[self.cli])
+        return DockerClient(client_call=self.argv)
 
     def _inspect_ids(self, refs: Sequence[str]) -> list[str]:
         """IDs of the images among ``refs`` that exist, in one ``docker image inspect`` call (the
         CLI, not python_on_whales: a no-op build must not pay for importing it)."""
         if not refs:
             return []
-        proc = subprocess.run([self.cli, "image", "inspect", "--format", "{{.Id}}", *refs],
+        proc = subprocess.run([*self.argv, "image", "inspect", "--format", "{{.Id}}", *refs],
                               capture_output=True, text=True)
         return proc.stdout.split()
 
@@ -103,17 +114,17 @@ class CliEngine(abc.ABC):
         """Details of the images among ``refs`` that exist (every image for None), in one
         ``docker image inspect`` call."""
         if refs is None:
-            listed = subprocess.run([self.cli, "image", "ls", "-q", "--no-trunc"], capture_output=True, text=True)
+            listed = subprocess.run([*self.argv, "image", "ls", "-q", "--no-trunc"], capture_output=True, text=True)
             refs = list(dict.fromkeys(listed.stdout.split()))
         if not refs:
             return []
-        proc = subprocess.run([self.cli, "image", "inspect", "--format", _IMAGE_FORMAT, *refs],
+        proc = subprocess.run([*self.argv, "image", "inspect", "--format", _IMAGE_FORMAT, *refs],
                               capture_output=True, text=True)
         return [_image_info(json.loads(line)) for line in proc.stdout.splitlines() if line.strip()]
 
     def remove_image(self, ref: str) -> bool:
         """``docker rmi REF`` (no force: an image a container uses stays); whether it went."""
-        return subprocess.run([self.cli, "rmi", ref], capture_output=True, text=True).returncode == 0
+        return subprocess.run([*self.argv, "rmi", ref], capture_output=True, text=True).returncode == 0
 
     def image_exists(self, ref: str) -> bool:
         return bool(self._inspect_ids([ref]))
@@ -128,7 +139,7 @@ class CliEngine(abc.ABC):
 
     def tag(self, image_id: str, ref: str) -> None:
         # The CLI directly: tagging cached layers is on the no-op path (see _inspect_ids).
-        proc = subprocess.run([self.cli, "tag", image_id, ref], capture_output=True, text=True)
+        proc = subprocess.run([*self.argv, "tag", image_id, ref], capture_output=True, text=True)
         if proc.returncode != 0:
             raise EngineError(f"cannot tag {image_id} as {ref}: {_last_line(proc.stderr)}")
 
@@ -158,7 +169,7 @@ class CliEngine(abc.ABC):
         remove: bool = True,
     ) -> int:
         """``docker run`` with this process's stdio (so output shows live); its exit code."""
-        cmd = [self.cli, "run"]
+        cmd = [*self.argv, "run"]
         if remove:
             cmd.append("--rm")
         if interactive:
@@ -174,6 +185,27 @@ class CliEngine(abc.ABC):
     def runtimes(self) -> set[str]:
         return set(self._docker.system.info().runtimes or {})
 
+    def run_with_files(self, image: str, argv: list[str], files: Path, dest: str,
+                       network: str = "none") -> tuple[int, str]:
+        """Run ``argv`` in a fresh container of ``image`` after copying the contents of the directory
+        ``files`` to ``dest`` in it; its exit code and output. The files go over the daemon's API
+        (``docker cp``), never a bind mount, so a daemon on another machine runs it just the same."""
+        created = subprocess.run([*self.argv, "create", "--network", network, image, *argv],
+                                 capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if created.returncode != 0:
+            raise EngineError(f"cannot create a container of {image}: {_last_line(created.stderr)}")
+        container = created.stdout.strip()
+        try:
+            copied = subprocess.run([*self.argv, "cp", f"{files}/.", f"{container}:{dest}"],
+                                    capture_output=True, text=True)
+            if copied.returncode != 0:
+                raise EngineError(f"cannot copy {files} into a container of {image}: {_last_line(copied.stderr)}")
+            ran = subprocess.run([*self.argv, "start", "--attach", container], capture_output=True, text=True,
+                                 errors="replace", stdin=subprocess.DEVNULL)
+            return ran.returncode, ran.stdout + ran.stderr
+        finally:
+            subprocess.run([*self.argv, "rm", "--force", container], capture_output=True)
+
     def _call(self, fn: Callable[[], object], what: str) -> None:
         from python_on_whales.exceptions import DockerException
 
@@ -188,6 +220,14 @@ _IMAGE_FORMAT = '{"id":{{json .Id}},"size":{{json .Size}},"layers":{{json .RootF
 
 def _image_info(data: dict[str, Any]) -> ImageInfo:
     return ImageInfo(data["id"], int(data["size"] or 0), tuple(data["layers"] or ()), tuple(data["tags"] or ()))
+
+
+def host_flags(host: str) -> list[str]:
+    """The docker CLI's global flags for a builder: ``--host`` for a URL (``unix://``, ``tcp://``,
+    ``ssh://``), ``--context`` for a docker context's name; none for the default daemon."""
+    if not host:
+        return []
+    return ["--host", host] if "://" in host else ["--context", host]
 
 
 def _last_line(text: str | None) -> str:

@@ -17,7 +17,7 @@ class DockerBuildkitEngine(CliEngine):
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult:
         with staged_dockerfile(req) as scratch, BuildLog(req.log_path, on_log_line) as log:
             iidfile = scratch / "iid"
-            cmd = [self.cli, "build", "--progress=plain", "--file", str(scratch / "Dockerfile")]
+            cmd = [*self.argv, "build", "--progress=plain", "--file", str(scratch / "Dockerfile")]
             for tag in req.tags:
                 cmd += ["--tag", tag]
             for key, value in req.all_build_args().items():

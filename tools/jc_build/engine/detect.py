@@ -24,8 +24,9 @@ _HOW_TO_START = (
 )
 
 
-def detect_engine(builder: str | None = None) -> Engine:
-    """An engine whose daemon answers; raises EngineUnavailable saying what to do otherwise."""
+def detect_engine(builder: str | None = None, host: str = "") -> Engine:
+    """An engine whose daemon answers; raises EngineUnavailable saying what to do otherwise.
+    ``host``: the daemon (a docker host URL or context name, see ``host_flags``), else the default."""
     builder = builder or os.environ.get("JCB_BUILDER") or "auto"
     if builder not in BUILDERS:
         raise EngineUnavailable(f"unknown builder {builder!r}: use one of {', '.join(BUILDERS)}")
@@ -34,15 +35,15 @@ def detect_engine(builder: str | None = None) -> Engine:
         raise EngineUnavailable(f"no docker CLI found (tried {_tried()}). {_HOW_TO_START}")
     engine: CliEngine | None = None
     if builder in ("auto", "buildx"):
-        engine = next((BuildxEngine(c) for c in clis if _has_buildx(c)), None)
+        engine = next((BuildxEngine(c, host) for c in clis if _has_buildx(c)), None)
         if engine is None and builder == "buildx":
             raise EngineUnavailable(
                 f"no docker CLI with the buildx plugin among {', '.join(clis)}; "
                 "`bash scripts/setup.sh` installs it, or use the `docker` builder"
             )
     if engine is None:
-        engine = _classic_engine(clis)
-    _check_daemon(engine.cli)
+        engine = _classic_engine(clis, host)
+    _check_daemon(engine.argv, host)
     return engine
 
 
@@ -57,14 +58,14 @@ def _candidate_clis() -> list[str]:
     return list(dict.fromkeys(os.path.realpath(c) for c in found if c))
 
 
-def _classic_engine(clis: list[str]) -> DockerBuildkitEngine:
+def _classic_engine(clis: list[str], host: str) -> DockerBuildkitEngine:
     """A CLI that builds with BuildKit by itself (< 23), else one whose ``build`` is buildx."""
     for cli in clis:
         if _client_major(cli) < 23:
-            return DockerBuildkitEngine(cli)
+            return DockerBuildkitEngine(cli, host)
     for cli in clis:
         if _has_buildx(cli):
-            return DockerBuildkitEngine(cli)
+            return DockerBuildkitEngine(cli, host)
     raise EngineUnavailable(
         f"{', '.join(clis)}: Docker >= 23 CLIs need the buildx plugin for BuildKit builds; "
         "`bash scripts/setup.sh` installs it"
@@ -84,11 +85,13 @@ def _client_major(cli: str) -> int:
         return 0
 
 
-def _check_daemon(cli: str) -> None:
-    proc = _run(cli, "info", "--format", "{{.ServerVersion}}", timeout=30)
+def _check_daemon(argv: list[str], host: str) -> None:
+    proc = _run(*argv, "info", "--format", "{{.ServerVersion}}", timeout=30)
     if proc.returncode != 0 or not proc.stdout.strip():
         reason = (proc.stderr.strip().splitlines() or ["no answer"])[-1]
-        raise EngineUnavailable(f"no Docker daemon answers ({cli}: {reason}). {_HOW_TO_START}")
+        if host:
+            raise EngineUnavailable(f"builder {host}: no Docker daemon answers ({reason})")
+        raise EngineUnavailable(f"no Docker daemon answers ({argv[0]}: {reason}). {_HOW_TO_START}")
 
 
 def _run(cli: str, *args: str, timeout: float = 15) -> subprocess.CompletedProcess[str]:

@@ -63,6 +63,7 @@ class Engine(Protocol):
 
     name: str
     cli: str  # the docker CLI it drives (``jcb run`` runs ``CLI run ...``)
+    host: str  # the daemon: "" for the default one, else a docker host URL or context name
 
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult: ...
     def image_exists(self, ref: str) -> bool: ...
@@ -85,3 +86,6 @@ class Engine(Protocol):
     def runtimes(self) -> set[str]: ...
     def images(self, refs: Sequence[str] | None = None) -> list[ImageInfo]: ...  # None: every image
     def remove_image(self, ref: str) -> bool: ...  # untag a name, or remove an untagged ID
+    def answers(self, timeout_s: float = 20) -> bool: ...  # the daemon answers now
+    def run_with_files(self, image: str, argv: list[str], files: Path, dest: str,
+                       network: str = "none") -> tuple[int, str]: ...  # files copied in, not mounted

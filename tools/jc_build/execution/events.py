@@ -29,6 +29,7 @@ class StageEvent:
     reason: str = ""
     error: str = ""
     log: str = ""
+    builder: str = ""  # the daemon that built it, when a build has several (--builders)
 
     def to_json(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v != ""}, sort_keys=True)

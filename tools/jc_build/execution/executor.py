@@ -19,6 +19,9 @@ from .explain import explain_stage
 from .progress import NullProgress, Progress, make_progress
 from .remote import RemoteImages
 from .options import SecretSource, SkipTests
+from .stats import cache_use
+from .stats import record as record_use
+from .uploads import PendingUploads
 from .scheduler import Scheduler, lookup_all, needed_stages
 from .source_staging import SourceStager
 from .stage_runner import Asked, StageRun, StageRunner, failing_output
@@ -68,16 +71,30 @@ class Executor:
     and pulled too)."""
 
     def __init__(self, engine: Engine, local: LocalCache, remote: RegistryCache | None = None,
-                 sources: SourceStager | None = None):
+                 sources: SourceStager | None = None, builders: Sequence[Engine] = ()):
         self.engine = engine
+        self.builders = list(builders)  # more daemons to spread builds over (``engine`` is one of them)
         self.sources = sources
         self.local = local
+        self.remote = remote
         self.cache: CacheBackend = local if remote is None else TieredCache(local, remote, on_warning=remote.warn)
         self.images = None if remote is None else RemoteImages(remote)
 
-    def runner(self, plans: Sequence[Plan], progress: Progress, asked: Asked | None = None) -> StageRunner:
-        return StageRunner(self.engine, self.cache, self.local.root, plans_platform(plans), progress,
+    def runner(self, plans: Sequence[Plan], progress: Progress, asked: Asked | None = None,
+               engine: Engine | None = None) -> StageRunner:
+        return StageRunner(engine or self.engine, self.cache, self.local.root, plans_platform(plans), progress,
                            asked=asked, remote=self.images, sources=self.sources)
+
+    def _scheduler(self, plans: Sequence[Plan], asked: Asked, options: BuildOptions, events: EventLog,
+                   progress: Progress) -> Scheduler:
+        home = self.runner(plans, progress, asked)
+        builders = [home if e is self.engine else self.runner(plans, progress, asked, e)
+                    for e in self.builders]
+        for runner in builders:
+            runner.where = runner.engine.host or "default"
+        warn = self.remote.warn if self.remote is not None else (lambda message: None)
+        return Scheduler(home, events, progress, jobs=options.jobs, keep_going=options.keep_going,
+                         builders=builders, warn=warn)
 
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
         """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""
@@ -89,15 +106,55 @@ class Executor:
             with self.cache.session():
                 asked = Asked(options.secrets, options.skip_tests, frozenset(p.root_key for p in plans),
                               options.no_cache)
-                scheduler = Scheduler(self.runner(plans, progress, asked), events, progress,
-                                      jobs=options.jobs, keep_going=options.keep_going)
+                scheduler = self._scheduler(plans, asked, options, events, progress)
                 runs = scheduler.run(merged_stages(plans), [p.root_key for p in plans])
+                self._bring_roots_home(plans, runs, scheduler.runner)
         finally:
             progress.close()
             events.close()
         self._tag_roots(plans, runs)
+        self._upload_missed(runs)
         failed = [r for r in runs.values() if r.outcome == "failed"]
-        return BuildReport(runs, events.events, Summary.of(events.events, time.monotonic() - started), failed)
+        summary = Summary.of(events.events, time.monotonic() - started)
+        record_use(self.local.root, cache_use(summary, runs.values(), *self.bytes_moved()))
+        return BuildReport(runs, events.events, summary, failed)
+
+    def bytes_moved(self) -> tuple[int, int]:
+        """Bytes down from and up to the remote cache so far: its blobs and entries, and images."""
+        if self.remote is None or self.images is None:
+            return 0, 0
+        return (self.remote.http.bytes_in + self.images.bytes_pulled,
+                self.remote.http.bytes_out + self.images.bytes_pushed)
+
+    def pending_uploads(self) -> PendingUploads | None:
+        if self.remote is None or self.images is None or self.remote.read_only:
+            return None
+        return PendingUploads(self.local, self.remote, self.images)
+
+    def _upload_missed(self, runs: dict[str, StageRun]) -> None:
+        """If the registry went down, record what was built; upload what is pending if it answers now."""
+        pending = self.pending_uploads()
+        if pending is None or self.remote is None:
+            return
+        if not self.remote.reachable:
+            pending.record(k for k, r in runs.items() if r.outcome == "built")
+            if not self.remote.revive():
+                if left := len(pending.keys()):
+                    self.remote.warn(f"remote cache: {left} result(s) are not in it yet; `jcb cache push` uploads them")
+                return
+        keys = pending.keys()
+        if keys:
+            uploaded, _ = pending.upload(self.engine, keys)
+            if uploaded:
+                self.remote.warn(f"remote cache: uploaded {uploaded} result(s) built while it was down")
+
+    def _bring_roots_home(self, plans: Sequence[Plan], runs: dict[str, StageRun], home: StageRunner) -> None:
+        """The roots' images on ``engine`` (the first builder), wherever they were built."""
+        for plan in plans:
+            run = runs.get(plan.root_key)
+            if self.builders and run and run.result and run.result.image_id and run.stage.kind == "layer":
+                home.bring_image(run.stage, run.result)
+                self.engine.tag(run.result.image_id, plan.root_stage.image_name or run.stage.image_name or "")
 
     def _tag_roots(self, plans: Sequence[Plan], runs: dict[str, StageRun]) -> None:
         """A root shared with another plan may have run under that plan's name for it."""

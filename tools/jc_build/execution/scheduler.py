@@ -9,7 +9,7 @@ with every stage that does not depend on a failed one.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from ..plan import Stage
@@ -44,21 +44,62 @@ def needed_stages(stages: Sequence[Stage], roots: Iterable[str], lookups: dict[s
     return needed
 
 
+def prefetch_images(stages: Sequence[Stage], roots: Iterable[str], lookups: dict[str, Lookup],
+                    runner: StageRunner, jobs: int) -> None:
+    """Pull the images of the needed remote layer hits before anything runs. An image that cannot be
+    pulled or is not what its result recorded (a tampered blob) turns its hit into a miss, with a
+    warning, and the stages below it are then needed: the stage is built here instead."""
+    images = runner.remote
+    while images is not None:
+        needed = needed_stages(stages, roots, lookups)
+        pulls = [s for s in stages if s.key in needed and lookups[s.key].pull]
+        if not pulls:
+            return
+
+        def pull(stage: Stage) -> None:
+            found = lookups[stage.key]
+            assert found.result is not None and images is not None
+            runner.progress.state(stage.key, str(stage.label), "pulling", found.pull)
+            why = images.fetch(runner.engine, found.pull, found.result.image_id or "")
+            if why:
+                images.registry.warn(f"remote cache: the cached image of {stage.label} is unusable ({why}); "
+                                     "building it here")
+                lookups[stage.key] = Lookup(None, "cached image unusable")
+            else:
+                lookups[stage.key] = Lookup(found.result, remote=True)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(pull, pulls))
+
+
 class Scheduler:
-    """Runs ``stages`` (deps before dependants, unique keys) and records one event per stage."""
+    """Runs ``stages`` (deps before dependants, unique keys) and records one event per stage.
+
+    ``builders``: the runners of several daemons (``--builders``; default: ``runner`` alone). A
+    stage to build goes to the least busy one that answers, each taking ``jobs`` stages at once;
+    hits are reused through ``runner``. A stage that fails on a builder whose daemon no longer
+    answers is not a failure: the builder is dropped (``warn`` says so) and the stage runs on another.
+    """
 
     def __init__(self, runner: StageRunner, events: EventLog, progress: Progress, *,
-                 jobs: int, keep_going: bool):
+                 jobs: int, keep_going: bool, builders: Sequence[StageRunner] = (),
+                 warn: Callable[[str], None] = lambda message: None):
         self.runner = runner
         self.events = events
         self.progress = progress
         self.jobs = max(1, jobs)
         self.keep_going = keep_going
+        self.builders = list(builders) or [runner]
+        self.several = len(self.builders) > 1  # events then name the builder of each build
+        self.warn = warn
+        self._on: dict[Future[StageRun], StageRunner] = {}
+        self._running: dict[Future[StageRun], Stage] = {}
 
     def run(self, stages: Sequence[Stage], roots: Iterable[str]) -> dict[str, StageRun]:
         """The runs of the stages that ran (cached, built or failed), by key."""
+        roots = list(roots)
         self.progress.start(len(stages))
         lookups = lookup_all(stages, self.runner, self.jobs)
+        prefetch_images(stages, roots, lookups, self.runner, self.jobs)
         needed = needed_stages(stages, roots, lookups)
         check_secrets([s for s in stages if s.key in needed and lookups[s.key].result is None],
                       self.runner.asked.secrets)
@@ -72,31 +113,14 @@ class Scheduler:
         waits_on = {s.key: [] if lookups[s.key].result else [d for d in s.deps if d in needed]
                     for s in stages if s.key in needed}
         pending = [s for s in stages if s.key in needed]
-        done: dict[str, StageRun] = {}
-        blocked: dict[str, str] = {}
-        running: dict[Future[StageRun], Stage] = {}
-        stopped = False
-        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="jcb-stage")
+        pool = ThreadPoolExecutor(max_workers=self.jobs * len(self.builders), thread_name_prefix="jcb-stage")
         try:
-            while pending or running:
-                if not stopped:
-                    pending = self._start_ready(pending, waits_on, done, blocked, running, pool, lookups)
-                if not running:
-                    break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    run = future.result()
-                    running.pop(future)
-                    done[run.stage.key] = run
-                    if run.outcome == "failed":
-                        blocked[run.stage.key] = str(run.stage.label)
-                    self._record(run)
-                    stopped = stopped or (run.outcome == "failed" and not self.keep_going)
+            done, pending = self._run_all(pending, waits_on, lookups, pool)
         except BaseException as exc:  # an interrupt, or an error no stage could handle (a full disk)
             interrupt_children()  # the solves' docker CLIs stop as on Ctrl-C, even if only jcb was signalled
             pool.shutdown(wait=True, cancel_futures=True)  # running solves end; nothing new starts
             why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"stopped: {type(exc).__name__}: {exc}"
-            for stage in running.values():
+            for stage in self._running.values():
                 self._record_unrun(stage, "cancelled", why)
             raise
         pool.shutdown()
@@ -104,12 +128,58 @@ class Scheduler:
             self._record_unrun(stage, "skipped", "not started: an earlier stage failed")
         return done
 
+    def _run_all(self, pending: list[Stage], waits_on: dict[str, list[str]], lookups: dict[str, Lookup],
+                 pool: ThreadPoolExecutor) -> tuple[dict[str, StageRun], list[Stage]]:
+        """Start stages as their deps finish; the runs by key, and the stages never started."""
+        order = {s.key: i for i, s in enumerate(pending)}
+        done: dict[str, StageRun] = {}
+        blocked: dict[str, str] = {}
+        running = self._running
+        stopped = False
+        while pending or running:
+            if not stopped:
+                pending = self._start_ready(pending, waits_on, done, blocked, running, pool, lookups)
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                run, runner = future.result(), self._on.pop(future)
+                running.pop(future)
+                if run.outcome == "failed" and self._lost(runner, run):
+                    pending = sorted([*pending, run.stage], key=lambda s: order[s.key])
+                    continue
+                done[run.stage.key] = run
+                if run.outcome == "failed":
+                    blocked[run.stage.key] = str(run.stage.label)
+                self._record(run, (runner.engine.host or "default") if self.several else "")
+                stopped = stopped or (run.outcome == "failed" and not self.keep_going)
+        return done, pending
+
+    def _lost(self, runner: StageRunner, run: StageRun) -> bool:
+        """Whether ``run`` failed because its builder went away (and another one can take it)."""
+        if runner not in self.builders or len(self.builders) < 2 or runner.engine.answers():
+            return runner not in self.builders and bool(self.builders)  # dropped while it ran
+        self.builders.remove(runner)
+        self.warn(f"builder {runner.engine.host or 'default'} stopped answering ({run.error}); "
+                  f"its stages go to {', '.join(b.engine.host or 'default' for b in self.builders)}")
+        return True
+
+    def _pick(self, stage: Stage, found: Lookup) -> StageRunner | None:
+        """The runner for ``stage``: ``runner`` for a hit, else the least busy builder with room."""
+        if found.result is not None:
+            return self.runner if self.runner in self.builders else self.builders[0]
+        load = {id(b): 0 for b in self.builders}
+        for runner in self._on.values():
+            if id(runner) in load:
+                load[id(runner)] += 1
+        free = [b for b in self.builders if load[id(b)] < self.jobs]
+        return min(free, key=lambda b: load[id(b)]) if free else None
+
     def _start_ready(self, pending: list[Stage], waits_on: dict[str, list[str]], done: dict[str, StageRun],
                      blocked: dict[str, str], running: dict[Future[StageRun], Stage], pool: ThreadPoolExecutor,
                      lookups: dict[str, Lookup]) -> list[Stage]:
-        """Submit every pending stage whose deps succeeded; skip those below which one failed.
-
-        ``blocked`` maps the keys of failed and skipped stages to their labels.
+        """Submit every pending stage whose deps succeeded (while a builder has room); skip those
+        below which one failed. ``blocked`` maps the keys of failed and skipped stages to their labels.
         """
         still: list[Stage] = []
         for stage in pending:  # plan order, so a skip reaches the stages built on it in one pass
@@ -117,14 +187,15 @@ class Scheduler:
             if bad:
                 blocked[stage.key] = str(stage.label)
                 self._record_unrun(stage, "skipped", f"{blocked[bad[0]]} did not build")
-            elif all(d in done for d in waits_on[stage.key]):
-                future = pool.submit(self.runner.run, stage, dict(done), lookups[stage.key])
+            elif all(d in done for d in waits_on[stage.key]) and (runner := self._pick(stage, lookups[stage.key])):
+                future = pool.submit(runner.run, stage, dict(done), lookups[stage.key])
                 running[future] = stage
+                self._on[future] = runner
             else:
                 still.append(stage)
         return still
 
-    def _record(self, run: StageRun) -> None:
+    def _record(self, run: StageRun, builder: str = "") -> None:
         stage = run.stage
         detail = {"cached": "", "pulled": "", "built": f"{run.duration_s:.1f}s",
                   "failed": f"log {run.log_path}" if run.log_path else run.error}[run.outcome]
@@ -132,7 +203,8 @@ class Scheduler:
         self.events.record(StageEvent(
             label=str(stage.label), platform=stage.platform, key=stage.key, kind=stage.kind, outcome=run.outcome,
             duration_s=round(run.duration_s, 3), solves=run.solves, reason=run.reason,
-            error=run.error if run.outcome == "failed" else "", log=str(run.log_path or "")))
+            error=run.error if run.outcome == "failed" else "", log=str(run.log_path or ""),
+            builder=builder if run.outcome in ("built", "failed") else ""))
 
     def _record_unrun(self, stage: Stage, outcome: str, reason: str) -> None:
         self.progress.state(stage.key, str(stage.label), outcome, reason)

@@ -104,6 +104,7 @@ class StageRunner:
         self.progress = progress
         self.asked = asked or Asked()
         self.remote = remote
+        self.where = ""  # the builder's name in progress lines, when a build has several
         self.logs_dir = state_dir / "logs"
         self.locks_dir = state_dir / "locks"
         self.tmp_dir = state_dir / "tmp"
@@ -187,7 +188,8 @@ class StageRunner:
 
     # -- build ------------------------------------------------------------------------
     def _build(self, stage: Stage, done: Mapping[str, StageRun], reason: str, started: float) -> StageRun:
-        self.progress.state(stage.key, str(stage.label), "building", reason)
+        where = f" on {self.where}" if self.where else ""
+        self.progress.state(stage.key, str(stage.label), "building", reason + where)
         log_path = self.log_path(stage)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         solves = 0
@@ -281,13 +283,26 @@ class StageRunner:
         to that stage's image first, in case another build moved the tag)."""
         kind, ref = stage.base
         if kind == "image":
+            if self.remote is not None and not self.engine.image_exists(ref):  # a builder with an empty daemon
+                self.remote.fetch_base(self.engine, ref, self.platform.name)
             return ref
         result = _result_of(done, ref, stage)
         below = done[ref].stage
         if not below.image_name or not result.image_id:
             raise BuildError(f"the stage below {stage.label} ({ref[:12]}) has no image")
+        self.bring_image(below, result)
         self.engine.tag(result.image_id, below.image_name)
         return below.image_name
+
+    def bring_image(self, stage: Stage, result: ActionResult) -> None:
+        """Pull ``result``'s image from the remote cache unless this daemon has it (another
+        builder of this build made it)."""
+        if not result.image_id or self.engine.image_exists(result.image_id):
+            return
+        ref = result.meta.get(REMOTE_IMAGE_META, "")
+        why = self.remote.fetch(self.engine, ref, result.image_id) if self.remote and ref else "not in the remote cache"
+        if why:
+            raise BuildError(f"the image of {stage.label} is not on builder {self.engine.host or 'default'}: {why}")
 
     @contextmanager
     def _key_lock(self, stage: Stage) -> Iterator[None]:
@@ -305,30 +320,25 @@ class StageRunner:
 
     # -- tests ------------------------------------------------------------------------
     def _run_tests(self, stage: Stage, image_id: str) -> None:
-        """Each test script in its own throwaway container (no network); BuildError with its output."""
+        """Each test script in its own throwaway container (no network), copied into it rather than
+        mounted (the daemon may be another machine); BuildError with its output."""
         with work_dir(self.tmp_dir, "tests") as root:
-            root.chmod(0o777)  # the image's user may not be ours
             for i, test in enumerate(stage.tests):
                 name = Path(test.path).name
                 workdir = root / str(i)
                 workdir.mkdir()
-                workdir.chmod(0o777)
                 shutil.copy(test.path, workdir / name)
                 if sha256_file(workdir / name).hex != test.digest:
                     raise BuildError(f"test {test.path} changed during the build; run it again")
                 self.progress.state(stage.key, str(stage.label), "testing", name)
                 runner = "python3" if name.endswith(".py") else "sh"
-                script = f"cd /jcb-tests/{i} && {runner} ./{quote(name)} > .output 2>&1"
-                code = self.engine.run(image_id, ["sh", "-c", script], runtime=None, network="none",
-                                       volumes=[(str(root), "/jcb-tests")], interactive=False)
+                code, output = self.engine.run_with_files(
+                    image_id, ["sh", "-c", f"cd /jcb-tests && {runner} ./{quote(name)}"], workdir, "/jcb-tests")
+                lines = output.strip().splitlines()
                 if code != 0:
-                    output = workdir / ".output"
-                    lines = output.read_text(errors="replace").splitlines() if output.exists() else []
                     shown = "\n".join("    " + line for line in lines[-TEST_OUTPUT_LINES:])
                     raise BuildError(f"test {name} of {stage.label} failed (exit code {code}):\n{shown}")
-                output = workdir / ".output"
-                last = output.read_text(errors="replace").strip().splitlines()[-1:] if output.exists() else []
-                self.progress.state(stage.key, str(stage.label), "test passed", f"{name}: {''.join(last)}")
+                self.progress.state(stage.key, str(stage.label), "test passed", f"{name}: {''.join(lines[-1:])}")
 
 
 def _result_of(done: Mapping[str, StageRun], key: str, stage: Stage) -> ActionResult:

@@ -31,6 +31,7 @@ class Workspace:
     image_name: str = DEFAULT_IMAGE_NAME
     registry: str = ""
     remote_cache: str = ""
+    builders: list[str] = field(default_factory=list)  # docker hosts or contexts for --builders
     mirrors: tuple[tuple[str, tuple[str, ...]], ...] = ()  # URL prefix -> replacements (docs/config.md)
     platforms: dict[str, Platform] = field(default_factory=dict)
 
@@ -67,22 +68,19 @@ def load_workspace(root: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Workspac
     seen: dict[str, bool] = {}
 
     def workspace(name: str = "jcb", default_platform: str = "", image_name: str = DEFAULT_IMAGE_NAME,
-                  registry: str = "", remote_cache: str = "", mirrors: Any = None) -> None:
+                  registry: str = "", remote_cache: str = "", mirrors: Any = None,
+                  builders: Any = ()) -> None:
         if seen.get("workspace"):
             raise RuleCallError("workspace() may be called only once")
         seen["workspace"] = True
-        given = {"name": name, "default_platform": default_platform, "image_name": image_name,
-                 "registry": registry, "remote_cache": remote_cache}
-        for key, value in given.items():
-            if not isinstance(value, str):
-                raise RuleCallError(f"workspace(): '{key}' must be a string")
-        _check_image_name(image_name)
+        _check_workspace_values({"name": name, "default_platform": default_platform, "image_name": image_name,
+                                 "registry": registry, "remote_cache": remote_cache}, builders)
         try:
             ws.mirrors = parse_mirrors("mirrors", mirrors or {})
         except ValueError as exc:
             raise RuleCallError(f"workspace(): {exc}") from None
         ws.name, ws.default_platform, ws.image_name = name, default_platform, image_name
-        ws.registry, ws.remote_cache = registry, remote_cache
+        ws.registry, ws.remote_cache, ws.builders = registry, remote_cache, list(builders)
 
     def platform(**kwargs: Any) -> None:
         attrs = PLATFORM.validate(kwargs)
@@ -109,6 +107,15 @@ def load_workspace(root: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Workspac
             f"{did_you_mean(ws.default_platform.rsplit(':', 1)[-1], ws.platforms)}",
             Location(WORKSPACE_FILE, 1, 1))
     return ws
+
+
+def _check_workspace_values(strings: dict[str, Any], builders: Any) -> None:
+    for key, value in strings.items():
+        if not isinstance(value, str):
+            raise RuleCallError(f"workspace(): '{key}' must be a string")
+    if not isinstance(builders, (list, tuple)) or not all(isinstance(b, str) for b in builders):
+        raise RuleCallError("workspace(): 'builders' must be a list of strings (docker hosts or contexts)")
+    _check_image_name(strings["image_name"])
 
 
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*$")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..context import Context
-from ..options import add_engine_and_caches, add_progress, check_paths
+from ..options import add_builders, add_engine_and_caches, add_progress, check_paths
 from ..services import detect_engine, execute, make_executor, make_plans, resolve_targets
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--event-log", type=Path, metavar="FILE", help="write one JSON line per stage to FILE")
     add_progress(parser)
     add_engine_and_caches(parser)
+    add_builders(parser)
     parser.add_argument("--output", type=Path, metavar="DIR", help="copy the built wheels of a wheel target to DIR")
     parser.add_argument("--skip-tests", nargs="?", const="all", metavar="all|intermediate|NAMES",
                         help="skip the layers' test scripts: all (the default without a value), intermediate "
@@ -95,9 +96,9 @@ def run(ctx: Context) -> int:
     if not args.dry_run:
         check_can_run(ctx.platform.oci_platform)  # before any engine call: no pull of a foreign base
     engine = detect_engine(ctx)
-    plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run, hermetic=args.hermetic,
-                       build_args=_build_args(args.build_arg))
     executor = make_executor(ctx, engine)
+    plans = make_plans(ctx, labels, executor, pull_base=not args.dry_run, hermetic=args.hermetic,
+                       build_args=_build_args(args.build_arg))
     if args.hermetic:
         _refuse_network(executor, plans, args.jobs)
     if args.dry_run:

@@ -30,8 +30,8 @@ def run(ctx: Context) -> int:
     from ...execution import default_jobs
     labels = resolve_targets(ctx, [ctx.args.target])
     engine = detect_engine(ctx)
-    plans = make_plans(ctx, labels, engine, pull_base=False)
     executor = make_executor(ctx, engine)
+    plans = make_plans(ctx, labels, executor, pull_base=False)
     explained = executor.explain(plans, default_jobs())
     for stage, lines in explained:
         for line in lines:
