@@ -9,9 +9,12 @@ from jc_build.engine.buildx import BuildxEngine
 from jc_build.engine.classic import DockerBuildkitEngine
 from jc_build.engine.detect import BUILDERS, detect_engine
 from jc_build.engine.errors import EngineError, EngineUnavailable, SolveFailed
-from jc_build.engine.model import Engine, SolveRequest, SolveResult
+from jc_build.engine.model import BatchEngine, BatchRequest, BatchTarget, Engine, SolveRequest, SolveResult
 
 __all__ = [
+    "BatchEngine",
+    "BatchRequest",
+    "BatchTarget",
     "BUILDERS",
     "BuildxEngine",
     "DockerBuildkitEngine",

@@ -70,3 +70,36 @@ class Engine(Protocol):
         remove: bool = True,
     ) -> int: ...
     def runtimes(self) -> set[str]: ...
+
+
+class BatchEngine(Engine, Protocol):
+    """An engine that can also build several stages in one session (buildx bake)."""
+
+    def solve_batch(self, req: BatchRequest, on_log_line: LogCallback | None = None) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class BatchTarget:
+    """One named stage of a batch's Dockerfile built as its own output: an image with ``tags``,
+    or the stage's files exported to ``output_dir``."""
+
+    name: str  # the Dockerfile stage to build, also the target's name
+    tags: tuple[str, ...] = ()
+    output_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """Several outputs of one multi-stage Dockerfile in one BuildKit session (``buildx bake``):
+    shared steps run once, independent ones concurrently."""
+
+    context_dir: Path
+    dockerfile: str
+    targets: tuple[BatchTarget, ...]
+    secrets: Mapping[str, Path] = field(default_factory=dict)
+    platform: str | None = None
+    network: str | None = None
+    log_path: Path | None = None
+
+    def secret_specs(self) -> list[str]:
+        return [f"id={sid},src={Path(src).resolve()}" for sid, src in self.secrets.items()]

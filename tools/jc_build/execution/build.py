@@ -7,13 +7,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from ..cache import CacheBackend, LocalCache, RegistryCache, TieredCache
-from ..engine import Engine, EngineError
+from ..engine import BatchEngine, Engine, EngineError
 from ..errors import BuildError
 from ..model import Platform
 from ..plan import Plan, Stage
+from .batch_runner import BatchRunner
 from .events import EventLog, StageEvent, Summary
 from .explain import explain_stage
 from .progress import NullProgress, Progress, make_progress
@@ -31,6 +32,7 @@ class BuildOptions:
     run_tests: bool = True
     progress: str = "auto"  # auto | plain | rich
     event_log: Path | None = None
+    batch: bool = True  # the stages to build in as few solves as possible (an engine with bake)
 
 
 @dataclass
@@ -92,8 +94,9 @@ class Executor:
         progress = make_progress(options.progress, stream)
         try:
             with self.cache.session():
-                scheduler = Scheduler(self.runner(progress, options.run_tests), events, progress,
-                                      jobs=options.jobs, keep_going=options.keep_going)
+                runner = self.runner(progress, options.run_tests)
+                scheduler = Scheduler(runner, events, progress, jobs=options.jobs, keep_going=options.keep_going,
+                                      batcher=self._batcher(runner, options))
                 runs = scheduler.run(merged_stages(plans), [p.root_key for p in plans])
         finally:
             progress.close()
@@ -101,6 +104,12 @@ class Executor:
         self._tag_roots(plans, runs)
         failed = [r for r in runs.values() if r.outcome == "failed"]
         return BuildReport(runs, events.events, Summary.of(events.events, time.monotonic() - started), failed)
+
+    def _batcher(self, runner: StageRunner, options: BuildOptions) -> BatchRunner | None:
+        """Batches when asked for and the engine can build several stages in one session."""
+        if not options.batch or not hasattr(self.engine, "solve_batch"):
+            return None
+        return BatchRunner(runner, cast(BatchEngine, self.engine), slots=options.jobs)
 
     def _tag_roots(self, plans: Sequence[Plan], runs: dict[str, StageRun]) -> None:
         """A root shared with another plan may have run under that plan's name for it."""

@@ -6,7 +6,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -27,9 +27,11 @@ class StageEvent:
     reason: str = ""
     error: str = ""
     log: str = ""
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: context, solve, store, tests, publish
+    solve: str = ""  # id of the BuildKit solve the stage was built in; stages of one batch share it
 
     def to_json(self) -> str:
-        return json.dumps({k: v for k, v in asdict(self).items() if v != ""}, sort_keys=True)
+        return json.dumps({k: v for k, v in asdict(self).items() if v not in ("", {})}, sort_keys=True)
 
 
 @dataclass(frozen=True)

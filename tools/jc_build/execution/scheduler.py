@@ -11,13 +11,31 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 
 from ..plan import Stage
+from .batch import Batch, partition
+from .batch_runner import BatchOutcome, BatchRunner
 from .events import EventLog, StageEvent
 from .progress import Progress
 from .stage_runner import Lookup, StageRun, StageRunner
 
 NOT_NEEDED = "not needed: what is built on it is cached"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What one worker runs: one stage, or a batch of stages built in one solve."""
+
+    stages: tuple[Stage, ...]
+    batch: Batch | None = None
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """A unit's runs; ``outcome`` None: a batch to split into its stages."""
+
+    outcome: BatchOutcome | None
 
 
 def default_jobs() -> int:
@@ -43,15 +61,20 @@ def needed_stages(stages: Sequence[Stage], roots: Iterable[str], lookups: dict[s
 
 
 class Scheduler:
-    """Runs ``stages`` (deps before dependants, unique keys) and records one event per stage."""
+    """Runs ``stages`` (deps before dependants, unique keys) and records one event per stage.
+
+    With a ``batcher``, the stages to build are grouped into batches (``batch.partition``), each
+    built in one solve; a batch that cannot be built so is split into its stages.
+    """
 
     def __init__(self, runner: StageRunner, events: EventLog, progress: Progress, *,
-                 jobs: int, keep_going: bool):
+                 jobs: int, keep_going: bool, batcher: BatchRunner | None = None):
         self.runner = runner
         self.events = events
         self.progress = progress
         self.jobs = max(1, jobs)
         self.keep_going = keep_going
+        self.batcher = batcher
 
     def run(self, stages: Sequence[Stage], roots: Iterable[str]) -> dict[str, StageRun]:
         """The runs of the stages that ran (cached, built or failed), by key."""
@@ -63,57 +86,83 @@ class Scheduler:
                 hit = found.result is not None
                 self._record_unrun(stage, "pulled" if hit and found.remote else "cached" if hit else "skipped",
                                    "" if hit else NOT_NEEDED)
-        # A usable hit needs nothing; a stage to build waits for the needed stages below it.
-        waits_on = {s.key: [] if lookups[s.key].result else [d for d in s.deps if d in needed]
-                    for s in stages if s.key in needed}
-        pending = [s for s in stages if s.key in needed]
+        pending = self._units([s for s in stages if s.key in needed], lookups)
         done: dict[str, StageRun] = {}
         blocked: dict[str, str] = {}
-        running: dict[Future[StageRun], Stage] = {}
+        running: dict[Future[Unit], Unit] = {}
         stopped = False
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="jcb-stage")
         try:
             while pending or running:
                 if not stopped:
-                    pending = self._start_ready(pending, waits_on, done, blocked, running, pool, lookups)
+                    pending = self._start_ready(pending, done, blocked, running, pool, lookups)
                 if not running:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    run = future.result()
-                    running.pop(future)
-                    done[run.stage.key] = run
-                    if run.outcome == "failed":
-                        blocked[run.stage.key] = str(run.stage.label)
-                    self._record(run)
-                    stopped = stopped or (run.outcome == "failed" and not self.keep_going)
+                    unit = running.pop(future)
+                    result = future.result()
+                    if result.outcome is None:  # the batch could not run as one: its stages one by one
+                        pending = [Unit((s,)) for s in unit.stages] + pending
+                        continue
+                    for key, reason in result.outcome.skipped.items():
+                        blocked[key] = reason
+                        self._record_unrun(next(s for s in unit.stages if s.key == key), "skipped", reason)
+                    for run in result.outcome.runs:
+                        run = replace(run, reason=run.reason or lookups[run.stage.key].reason)
+                        done[run.stage.key] = run
+                        if run.outcome == "failed":
+                            blocked[run.stage.key] = str(run.stage.label)
+                        self._record(run)
+                        stopped = stopped or (run.outcome == "failed" and not self.keep_going)
         except BaseException:  # an interrupt, or a bug in a worker
             pool.shutdown(wait=True, cancel_futures=True)  # running solves end; nothing new starts
             raise
         pool.shutdown()
-        for stage in pending:
-            self._record_unrun(stage, "skipped", "not started: an earlier stage failed")
+        for unit in pending:
+            for stage in unit.stages:
+                self._record_unrun(stage, "skipped", "not started: an earlier stage failed")
         return done
 
-    def _start_ready(self, pending: list[Stage], waits_on: dict[str, list[str]], done: dict[str, StageRun],
-                     blocked: dict[str, str], running: dict[Future[StageRun], Stage], pool: ThreadPoolExecutor,
-                     lookups: dict[str, Lookup]) -> list[Stage]:
-        """Submit every pending stage whose deps succeeded; skip those below which one failed.
+    def _units(self, needed: list[Stage], lookups: dict[str, Lookup]) -> list[Unit]:
+        """Hits one by one; the stages to build in batches (or one by one without a batcher)."""
+        to_build = [s for s in needed if lookups[s.key].result is None]
+        units = [Unit((s,)) for s in needed if lookups[s.key].result is not None]
+        if self.batcher is None:
+            units += [Unit((s,)) for s in to_build]
+        else:
+            units += [Unit(b.stages, b) if len(b.stages) > 1 else Unit(b.stages) for b in partition(to_build)]
+        order = {s.key: i for i, s in enumerate(needed)}
+        return sorted(units, key=lambda u: order[u.stages[0].key])
 
-        ``blocked`` maps the keys of failed and skipped stages to their labels.
+    def _start_ready(self, pending: list[Unit], done: dict[str, StageRun], blocked: dict[str, str],
+                     running: dict[Future[Unit], Unit], pool: ThreadPoolExecutor,
+                     lookups: dict[str, Lookup]) -> list[Unit]:
+        """Submit every pending unit whose deps succeeded; skip those below which one failed.
+
+        ``blocked`` maps the keys of failed and skipped stages to their labels. A usable hit
+        needs nothing; a stage to build waits for the stages below it.
         """
-        still: list[Stage] = []
-        for stage in pending:  # plan order, so a skip reaches the stages built on it in one pass
-            bad = [d for d in waits_on[stage.key] if d in blocked]
+        still: list[Unit] = []
+        for unit in pending:  # plan order, so a skip reaches the units built on it in one pass
+            keys = {s.key for s in unit.stages}
+            waits = [d for s in unit.stages if lookups[s.key].result is None for d in s.deps if d not in keys]
+            bad = [d for d in waits if d in blocked]
             if bad:
-                blocked[stage.key] = str(stage.label)
-                self._record_unrun(stage, "skipped", f"{blocked[bad[0]]} did not build")
-            elif all(d in done for d in waits_on[stage.key]):
-                future = pool.submit(self.runner.run, stage, dict(done), lookups[stage.key])
-                running[future] = stage
+                for stage in unit.stages:
+                    blocked[stage.key] = str(stage.label)
+                    self._record_unrun(stage, "skipped", f"{blocked[bad[0]]} did not build")
+            elif all(d in done for d in waits):
+                running[pool.submit(self._run_unit, unit, dict(done), lookups)] = unit
             else:
-                still.append(stage)
+                still.append(unit)
         return still
+
+    def _run_unit(self, unit: Unit, done: dict[str, StageRun], lookups: dict[str, Lookup]) -> UnitResult:
+        if unit.batch is not None and self.batcher is not None:
+            return UnitResult(self.batcher.run(unit.batch, done))
+        stage = unit.stages[0]
+        return UnitResult(BatchOutcome([self.runner.run(stage, done, lookups[stage.key])]))
 
     def _record(self, run: StageRun) -> None:
         stage = run.stage
@@ -123,7 +172,8 @@ class Scheduler:
         self.events.record(StageEvent(
             label=str(stage.label), platform=stage.platform, key=stage.key, kind=stage.kind, outcome=run.outcome,
             duration_s=round(run.duration_s, 3), solves=run.solves, reason=run.reason,
-            error=run.error if run.outcome == "failed" else "", log=str(run.log_path or "")))
+            error=run.error if run.outcome == "failed" else "", log=str(run.log_path or ""),
+            phases=dict(run.phases), solve=run.solve_id))
 
     def _record_unrun(self, stage: Stage, outcome: str, reason: str) -> None:
         self.progress.state(stage.key, str(stage.label), outcome, reason)

@@ -18,11 +18,11 @@ import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from shlex import quote
 
-from ..cache import ActionResult, CacheBackend, TieredCache, sha256_bytes, sha256_file
+from ..cache import ActionResult, CacheBackend, Digest, TieredCache, sha256_bytes, sha256_file
 from ..engine import Engine, SolveFailed, SolveRequest
 from ..errors import BuildError, JcbError
 from ..model import Platform
@@ -73,6 +73,8 @@ class StageRun:
     step: str = ""  # the failing build step, from BuildKit's log
     tail: tuple[str, ...] = ()
     log_path: Path | None = None
+    phases: Mapping[str, float] = field(default_factory=dict)  # seconds per phase of a build (see Phases)
+    solve_id: str = ""  # the BuildKit solve it was built in (shared by the stages of a batch)
 
 
 class StageRunner:
@@ -183,16 +185,18 @@ class StageRunner:
         log_path = self.log_path(stage)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         solves = 0
+        phases = Phases()
         try:
             with tempfile.TemporaryDirectory(prefix="jcb-stage-", ignore_cleanup_errors=True) as tmp:
                 context, out_dir = Path(tmp) / "context", Path(tmp) / "out"
-                wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
-                stage_context(stage, wheel_results, self.cache, context)
+                with phases("context"):
+                    wheel_results = {k: result_of(done, k, stage) for k in stage.wheel_inputs}
+                    stage_context(stage, wheel_results, self.cache, context)
                 request = SolveRequest(
                     context_dir=context,
                     dockerfile=stage.dockerfile,
                     tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
-                    build_args={**stage.build_args, "JCB_BASE": self._base_ref(stage, done)},
+                    build_args={**stage.build_args, "JCB_BASE": self.base_ref(stage, done)},
                     secrets=secret_files(stage),
                     output_dir=out_dir if stage.kind == "wheel" else None,
                     platform=stage.oci_platform,
@@ -201,43 +205,59 @@ class StageRunner:
                 )
                 solves = 1
                 try:
-                    solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
+                    with phases("solve"):
+                        solved = self.engine.solve(request, lambda line: self.progress.log_line(stage.key, line))
                 finally:
                     assert request.log_path is not None
                     if request.log_path.exists():
                         os.replace(request.log_path, log_path)
                 meta = inputs_meta(stage)
-                if stage.kind == "wheel":
-                    image_id, outputs = None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag)
-                else:
-                    image_id, outputs = solved.image_id, {}
-                    if not image_id:
-                        raise BuildError(f"the engine reported no image id for {stage.label}")
-                    if self._wants_tests(stage):
-                        self._run_tests(stage, image_id)
-                        meta[TESTS_META] = tests_fingerprint(stage)
-                    if self.remote is not None and (ref := self.remote.publish(self.engine, image_id, stage.key)):
-                        meta[REMOTE_IMAGE_META] = ref
-            with self.cache.session():
-                result = ActionResult(key=stage.key, kind=stage.kind, image_id=image_id, outputs=outputs,
-                                      log_digest=self.cache.put_file(log_path),
-                                      duration_s=time.monotonic() - started, meta=meta)
-                self.cache.put_action(result)
+                image_id, outputs = self.finish_output(stage, solved.image_id, out_dir, meta, phases)
+            with phases("store"):
+                result = self.record_result(stage, image_id, outputs, log_path, time.monotonic() - started, meta)
         except SolveFailed as exc:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=exc.message.split("\n")[0],
                             step=failing_step(exc.log_tail), tail=tuple(exc.log_tail), log_path=log_path)
         except JcbError as exc:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=str(exc),
                             log_path=log_path if solves else None)
-        return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
+        return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path,
+                        phases=phases.seconds)
 
-    def _base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
+    def finish_output(self, stage: Stage, image_id: str | None, out_dir: Path, meta: dict[str, str],
+                      phases: Phases) -> tuple[str | None, dict[str, Digest]]:
+        """After a stage's solve: its wheels into the CAS, or its image tested and published."""
+        if stage.kind == "wheel":
+            with phases("store"):
+                return None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag)
+        if not image_id:
+            raise BuildError(f"the engine reported no image id for {stage.label}")
+        if self._wants_tests(stage):
+            with phases("tests"):
+                self._run_tests(stage, image_id)
+            meta[TESTS_META] = tests_fingerprint(stage)
+        if self.remote is not None:
+            with phases("publish"):
+                if ref := self.remote.publish(self.engine, image_id, stage.key):
+                    meta[REMOTE_IMAGE_META] = ref
+        return image_id, {}
+
+    def record_result(self, stage: Stage, image_id: str | None, outputs: Mapping[str, Digest], log_path: Path,
+                      duration_s: float, meta: Mapping[str, str]) -> ActionResult:
+        """Store a built stage's log and result (the result last: it makes the stage a hit)."""
+        with self.cache.session():
+            result = ActionResult(key=stage.key, kind=stage.kind, image_id=image_id, outputs=dict(outputs),
+                                  log_digest=self.cache.put_file(log_path), duration_s=duration_s, meta=dict(meta))
+            self.cache.put_action(result)
+        return result
+
+    def base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
         """``JCB_BASE``: the base image reference, or the image name of the stage below (re-tagged
         to that stage's image first, in case another build moved the tag)."""
         kind, ref = stage.base
         if kind == "image":
             return ref
-        result = _result_of(done, ref, stage)
+        result = result_of(done, ref, stage)
         below = done[ref].stage
         if not below.image_name or not result.image_id:
             raise BuildError(f"the stage below {stage.label} ({ref[:12]}) has no image")
@@ -287,7 +307,22 @@ class StageRunner:
                 self.progress.state(stage.key, str(stage.label), "test passed", f"{name}: {''.join(last)}")
 
 
-def _result_of(done: Mapping[str, StageRun], key: str, stage: Stage) -> ActionResult:
+class Phases:
+    """Seconds spent in named phases of one stage's build (``with phases("solve"): ...``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - started, 3)
+
+
+def result_of(done: Mapping[str, StageRun], key: str, stage: Stage) -> ActionResult:
     run = done.get(key)
     if run is None or run.result is None:
         raise BuildError(f"{stage.label} needs stage {key[:12]}, which has no result in this build")

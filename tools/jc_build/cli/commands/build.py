@@ -68,6 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cache_dir(parser)
     add_remote_cache(parser)
     parser.add_argument("--output", type=Path, metavar="DIR", help="copy the built wheels of a wheel target to DIR")
+    parser.add_argument("--no-batch", action="store_true",
+                        help="one BuildKit solve per stage, instead of one solve for the stages that can share one")
     parser.add_argument("--skip-tests", action="store_true", help="do not run the layers' test scripts")
     parser.add_argument("--push", metavar="REPO", help="tag the image of the (single) layer target as REPO and push it")
 
@@ -157,7 +159,7 @@ def run(ctx: Context) -> int:
         return _dry_run(ctx, executor, plans)
 
     options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, run_tests=not args.skip_tests,
-                           progress=args.progress, event_log=args.event_log)
+                           progress=args.progress, event_log=args.event_log, batch=not args.no_batch)
     report = execute(ctx, executor, plans, options)
     for plan in plans:
         result = report.runs[plan.root_key].result
