@@ -117,3 +117,21 @@ def test_batch_log_gives_each_stage_its_steps_once_with_their_span() -> None:
     assert "#6 [sb sb-build 1/2] COPY sb/x /x" in b and "#9 DONE 0.0s" in b
     assert splitter.span("sa") == (4.0, 14.0)
     assert splitter.span("sb") == (7.0, 16.0)  # the set-up (definition) is not part of it
+
+
+def test_estimate_follows_deps_and_compile_slots(harness: Make) -> None:
+    from jc_build.execution.estimate import Expected, estimate
+
+    files = {f"pkgs/w{i}/BUILD.star": f'wheel(name = "wheel", dist = "w{i}", build_deps = ["//base"], '
+                                      f'steps = [run("echo stage=w{i}")])\n' for i in range(3)}
+    files["pkgs/top/BUILD.star"] = ('container_layer(name = "top", deps = ["//base"], '
+                                    'wheels = ["//w0:wheel", "//w1:wheel", "//w2:wheel"])\n')
+    stages = list(stages_of(harness(files), "//top").values())
+    seconds = {"//base:base": 1.0, "//w0:wheel": 4.0, "//w1:wheel": 2.0, "//w2:wheel": 3.0, "//top:top": 0.5}
+    expected = estimate(stages, lambda s: Expected(seconds[str(s.label)], "the same key"), slots=2)
+    # base 0-1; w0 1-5 and w1 1-3 in two slots; w2 waits for w1's slot: 3-6; top 6-6.5
+    assert expected.seconds == 6.5
+    assert [str(s.label) for s, _ in expected.path] == ["//base:base", "//w1:wheel", "//w2:wheel", "//top:top"]
+    assert expected.sources == {"the same key": 5}
+    serial = estimate(stages, lambda s: Expected(seconds[str(s.label)], "x"), slots=1)
+    assert serial.seconds == 1.0 + 9.0 + 0.5

@@ -5,6 +5,7 @@ of one or more plans on the engine, reusing cached results, and returns a ``Buil
 """
 
 from .build import BuildOptions, BuildReport, Executor, base_digests, failure_report, merged_stages
+from .estimate import Estimate, comparison, estimate
 from .events import EventLog, StageEvent, Summary, read_events
 from .scheduler import Scheduler, default_jobs
 from .stage_runner import Lookup, StageRun, StageRunner, failing_step
@@ -13,6 +14,7 @@ from .wheels import check_wheel, fetch_wheels
 __all__ = [
     "BuildOptions",
     "BuildReport",
+    "Estimate",
     "EventLog",
     "Executor",
     "Lookup",
@@ -23,7 +25,9 @@ __all__ = [
     "Summary",
     "base_digests",
     "check_wheel",
+    "comparison",
     "default_jobs",
+    "estimate",
     "failing_step",
     "failure_report",
     "fetch_wheels",

@@ -15,8 +15,9 @@ from ..errors import BuildError
 from ..model import Platform
 from ..plan import Plan, Stage
 from .batch_runner import BatchRunner
+from .estimate import Estimate, Expected, estimate
 from .events import EventLog, StageEvent, Summary
-from .explain import explain_stage
+from .explain import LastUsed, explain_stage
 from .progress import NullProgress, Progress, make_progress
 from .remote import RemoteImages
 from .scheduler import Scheduler, lookup_all, needed_stages
@@ -41,6 +42,7 @@ class BuildReport:
     events: list[StageEvent]
     summary: Summary
     failed: list[StageRun] = field(default_factory=list)
+    estimate: Estimate | None = None  # made before the build started the stages it built
 
 
 def base_digests(engine: Engine, platform: Platform, pull: bool = True) -> dict[str, str]:
@@ -96,20 +98,38 @@ class Executor:
             with self.cache.session():
                 runner = self.runner(progress, options.run_tests)
                 scheduler = Scheduler(runner, events, progress, jobs=options.jobs, keep_going=options.keep_going,
-                                      batcher=self._batcher(runner, options))
+                                      batcher=self._batcher(runner, options),
+                                      estimator=lambda todo: estimate(todo, self.expected, options.jobs))
                 runs = scheduler.run(merged_stages(plans), [p.root_key for p in plans])
         finally:
             progress.close()
             events.close()
         self._tag_roots(plans, runs)
         failed = [r for r in runs.values() if r.outcome == "failed"]
-        return BuildReport(runs, events.events, Summary.of(events.events, time.monotonic() - started), failed)
+        return BuildReport(runs, events.events, Summary.of(events.events, time.monotonic() - started), failed,
+                           scheduler.estimate)
 
     def _batcher(self, runner: StageRunner, options: BuildOptions) -> BatchRunner | None:
         """Batches when asked for and the engine can build several stages in one session."""
         if not options.batch or not hasattr(self.engine, "solve_batch"):
             return None
-        return BatchRunner(runner, cast(BatchEngine, self.engine), slots=options.jobs)
+        return BatchRunner(runner, cast(BatchEngine, self.engine), slots=options.jobs,
+                           expected_s=lambda stage: self.expected(stage).seconds)
+
+    def expected(self, stage: Stage) -> Expected:
+        """The duration recorded for the stage's key, else for the key last built for its target."""
+        result = self.local.get_action(stage.key)
+        if result is not None and result.duration_s > 0:
+            return Expected(result.duration_s, "the same key")
+        last = LastUsed(self.local.root / "last").get(str(stage.label), stage.platform)
+        earlier = self.local.get_action(last) if last and last != stage.key else None
+        if earlier is not None and earlier.duration_s > 0:
+            return Expected(earlier.duration_s, "an earlier key of the target")
+        return Expected(0.0, "no record")
+
+    def estimate(self, plans: Sequence[Plan], jobs: int) -> Estimate:
+        """The expected wall time of building ``plans`` now, and its critical path; no solve."""
+        return estimate([stage for stage, _ in self.to_build(plans, jobs)], self.expected, jobs)
 
     def _tag_roots(self, plans: Sequence[Plan], runs: dict[str, StageRun]) -> None:
         """A root shared with another plan may have run under that plan's name for it."""

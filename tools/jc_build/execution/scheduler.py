@@ -9,13 +9,14 @@ with every stage that does not depend on a failed one.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 from ..plan import Stage
 from .batch import Batch, partition
 from .batch_runner import BatchOutcome, BatchRunner
+from .estimate import Estimate
 from .events import EventLog, StageEvent
 from .progress import Progress
 from .stage_runner import Lookup, StageRun, StageRunner
@@ -68,8 +69,11 @@ class Scheduler:
     """
 
     def __init__(self, runner: StageRunner, events: EventLog, progress: Progress, *,
-                 jobs: int, keep_going: bool, batcher: BatchRunner | None = None):
+                 jobs: int, keep_going: bool, batcher: BatchRunner | None = None,
+                 estimator: Callable[[list[Stage]], Estimate] | None = None):
         self.runner = runner
+        self.estimator = estimator
+        self.estimate: Estimate | None = None  # of the stages this run builds, made before it starts them
         self.events = events
         self.progress = progress
         self.jobs = max(1, jobs)
@@ -87,6 +91,8 @@ class Scheduler:
                 self._record_unrun(stage, "pulled" if hit and found.remote else "cached" if hit else "skipped",
                                    "" if hit else NOT_NEEDED)
         pending = self._units([s for s in stages if s.key in needed], lookups)
+        if self.estimator is not None:
+            self.estimate = self.estimator([s for s in stages if s.key in needed and lookups[s.key].result is None])
         done: dict[str, StageRun] = {}
         blocked: dict[str, str] = {}
         running: dict[Future[Unit], Unit] = {}

@@ -190,6 +190,10 @@ def execute(ctx: Context, executor: Executor, plans: list[Plan], options: BuildO
     for failed in report.failed:
         ctx.err.write(failure_report(failed) + "\n")
     (summary_to or ctx.out).write(f"jcb: {report.summary}\n")
+    if report.estimate is not None and report.summary.counts["built"]:
+        from ...execution import comparison
+        if line := comparison(report.estimate.seconds, report.summary.wall_s):
+            (summary_to or ctx.out).write(f"jcb: {line}; critical path: {report.estimate.path_text()}\n")
     if report.failed:
         names = ", ".join(str(r.stage.label) for r in report.failed)
         raise BuildError(f"{len(report.failed)} stage{'s' if len(report.failed) > 1 else ''} failed: {names}")
@@ -203,6 +207,10 @@ def _dry_run(ctx: Context, executor: Executor, plans: list[Plan]) -> int:
         for note in stage.notes:
             ctx.print(f"  note: {note}")
     ctx.print(f"{len(todo)} stage(s) to build; everything else is cached")
+    if todo:
+        expected = executor.estimate(plans, ctx.args.jobs)
+        ctx.print(expected.describe())
+        ctx.print(f"critical path: {expected.path_text()}")
     return 0
 
 
