@@ -145,7 +145,7 @@ class BatchRunner:
             return StageRun(stage, "failed", error=str(exc), log_path=log_path, phases=phases.seconds,
                             duration_s=last - first + time.monotonic() - post)
         return StageRun(stage, "built", result, log_path=log_path, phases=phases.seconds,
-                        duration_s=last - first + time.monotonic() - post, reason="cache miss")
+                        duration_s=last - first + time.monotonic() - post)
 
     @contextmanager
     def _locks(self, batch: Batch) -> Iterator[bool]:

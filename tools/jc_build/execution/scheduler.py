@@ -107,20 +107,11 @@ class Scheduler:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     unit = running.pop(future)
-                    result = future.result()
-                    if result.outcome is None:  # the batch could not run as one: its stages one by one
+                    outcome = future.result().outcome
+                    if outcome is None:  # the batch could not run as one: its stages one by one
                         pending = [Unit((s,)) for s in unit.stages] + pending
-                        continue
-                    for key, reason in result.outcome.skipped.items():
-                        blocked[key] = reason
-                        self._record_unrun(next(s for s in unit.stages if s.key == key), "skipped", reason)
-                    for run in result.outcome.runs:
-                        run = replace(run, reason=run.reason or lookups[run.stage.key].reason)
-                        done[run.stage.key] = run
-                        if run.outcome == "failed":
-                            blocked[run.stage.key] = str(run.stage.label)
-                        self._record(run)
-                        stopped = stopped or (run.outcome == "failed" and not self.keep_going)
+                    elif self._collect(unit, outcome, lookups, done, blocked):
+                        stopped = stopped or not self.keep_going
         except BaseException:  # an interrupt, or a bug in a worker
             pool.shutdown(wait=True, cancel_futures=True)  # running solves end; nothing new starts
             raise
@@ -129,6 +120,22 @@ class Scheduler:
             for stage in unit.stages:
                 self._record_unrun(stage, "skipped", "not started: an earlier stage failed")
         return done
+
+    def _collect(self, unit: Unit, outcome: BatchOutcome, lookups: dict[str, Lookup], done: dict[str, StageRun],
+                 blocked: dict[str, str]) -> bool:
+        """Record a finished unit's stages; whether one of them failed."""
+        for key, reason in outcome.skipped.items():
+            blocked[key] = reason
+            self._record_unrun(next(s for s in unit.stages if s.key == key), "skipped", reason)
+        failed = False
+        for run in outcome.runs:
+            run = replace(run, reason=run.reason or lookups[run.stage.key].reason)
+            done[run.stage.key] = run
+            if run.outcome == "failed":
+                blocked[run.stage.key] = str(run.stage.label)
+                failed = True
+            self._record(run)
+        return failed
 
     def _units(self, needed: list[Stage], lookups: dict[str, Lookup]) -> list[Unit]:
         """Hits one by one; the stages to build in batches (or one by one without a batcher)."""
