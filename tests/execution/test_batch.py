@@ -135,3 +135,39 @@ def test_estimate_follows_deps_and_compile_slots(harness: Make) -> None:
     assert expected.sources == {"the same key": 5}
     serial = estimate(stages, lambda s: Expected(seconds[str(s.label)], "x"), slots=1)
     assert serial.seconds == 1.0 + 9.0 + 0.5
+
+
+def batch_harness(harness: Make, **engine: object) -> Harness:
+    from execution_fakes import FakeBatchEngine
+
+    h = harness()
+    h.engine = FakeBatchEngine(**engine)  # type: ignore[arg-type]
+    return h
+
+
+def test_a_batch_builds_every_stage_in_one_solve_with_its_own_event(harness: Make, tmp_path) -> None:
+    from jc_build.execution import read_events
+
+    h = batch_harness(harness)
+    report = h.build("//c", "//b", event_log=tmp_path / "events.jsonl")
+    events = read_events(tmp_path / "events.jsonl")
+    assert len(h.engine.batches) == 1 and len(h.engine.batches[0]) == 5 and not h.engine.solves
+    assert {e.outcome for e in events} == {"built"} and len(events) == 5
+    assert sum(e.solves for e in events) == 1 and len({e.solve for e in events}) == 1
+    assert report.summary.solves == 1
+    for event in events:  # each stage's own log holds its own step only
+        name = "s" + event.key[:20]
+        assert open(event.log).read().startswith(f"#") and name in open(event.log).read()
+        assert event.phases["batch_solve"] >= 0 and "solve" in event.phases
+    assert h.engine.test_runs  # a's test ran on its image
+    again = h.build("//c", "//b")
+    assert report.estimate is not None and again.summary.solves == 0
+
+
+def test_a_failed_batch_is_built_stage_by_stage(harness: Make) -> None:
+    h = batch_harness(harness, fail_batches=True, fail={"a"})
+    report = h.build("//c", "//b", keep_going=True)
+    assert h.outcomes(report) == {"//base:base": "built", "//w:wheel": "built", "//a:a": "failed",
+                                  "//b:b": "built", "//c:c": "skipped"}
+    assert len(h.engine.batches) == 1 and sorted(h.engine.solves) == ["a", "b", "base", "w"]
+    assert report.summary.solves == 5  # the failed batch and four stages' own solves

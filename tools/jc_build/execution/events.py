@@ -15,7 +15,11 @@ OUTCOMES = ("cached", "pulled", "built", "failed", "skipped")
 
 @dataclass(frozen=True)
 class StageEvent:
-    """How one stage ended. ``reason`` says why it was built or skipped; ``error`` why it failed."""
+    """How one stage ended. ``reason`` says why it was built or skipped; ``error`` why it failed.
+
+    ``solves``: the BuildKit solves the stage started: a batch's solve is counted on its first
+    stage (the others have 0 and the same ``solve``), a failed batch's on its first stage too.
+    """
 
     label: str
     platform: str

@@ -74,6 +74,8 @@ class Scheduler:
         self.runner = runner
         self.estimator = estimator
         self.estimate: Estimate | None = None  # of the stages this run builds, made before it starts them
+        # the first stage of a batch whose solve failed: that solve is counted in its event
+        self._failed_batches: dict[str, int] = {}
         self.events = events
         self.progress = progress
         self.jobs = max(1, jobs)
@@ -110,6 +112,7 @@ class Scheduler:
                     outcome = future.result().outcome
                     if outcome is None:  # the batch could not run as one: its stages one by one
                         pending = [Unit((s,)) for s in unit.stages] + pending
+                        self._failed_batches[unit.stages[0].key] = 1
                     elif self._collect(unit, outcome, lookups, done, blocked):
                         stopped = stopped or not self.keep_going
         except BaseException:  # an interrupt, or a bug in a worker
@@ -129,7 +132,8 @@ class Scheduler:
             self._record_unrun(next(s for s in unit.stages if s.key == key), "skipped", reason)
         failed = False
         for run in outcome.runs:
-            run = replace(run, reason=run.reason or lookups[run.stage.key].reason)
+            run = replace(run, reason=run.reason or lookups[run.stage.key].reason,
+                          solves=run.solves + self._failed_batches.pop(run.stage.key, 0))
             done[run.stage.key] = run
             if run.outcome == "failed":
                 blocked[run.stage.key] = str(run.stage.label)
