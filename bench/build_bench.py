@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from common import JCB, REPO, jcb_source, machine, profile_jcb
+from stage_breakdown import breakdown
 from gen_build_workspace import (
     PACKAGES,
     TOUCHED,
@@ -89,6 +90,7 @@ class Results:
     rows: dict[str, list[Measure]] = field(default_factory=dict)
     profile: str = ""
     identical: list[str] = field(default_factory=list)  # touched image vs a full rebuild, per repetition
+    breakdowns: list[dict] = field(default_factory=list)  # stage_breakdown of the builds, per repetition
     limit: dict = field(default_factory=dict)  # measure_work()
 
     def add(self, name: str, measure: Measure) -> None:
@@ -112,12 +114,16 @@ def jcb_build(workspace: Path, cache: Path, events: Path, log: Path, *extra: str
     wall = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"jcb build failed (exit {proc.returncode}); see {log}")
-    records = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
+    records = read_jsonl(events)
     built = [r for r in records if r["outcome"] == "built"]
     return Measure(wall, len(built), sum(r["kind"] == "wheel" for r in built),
                    sum(r.get("solves", 0) for r in records), len(records),
                    sum(r["duration_s"] for r in built if r["kind"] == "wheel"),
                    sum(r["duration_s"] for r in built if r["kind"] != "wheel"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def jc_image(prefix: str, name: str) -> str:
@@ -261,6 +267,8 @@ def run_jcb(results: Results, root: Path, prefix: str, args: argparse.Namespace,
     for i in range(args.touches):
         touch(workspace, "pkgs", f"touch {i} {uuid.uuid4().hex}")
         results.add(f"jcb after touching {TOUCHED}", jcb_build(workspace, cache, events / f"touch{i}.jsonl", log))
+    results.breakdowns.append({name: breakdown(read_jsonl(events / f"{name}.jsonl"))
+                               for name in ("nb", "cold", "touch0") if (events / f"{name}.jsonl").exists()})
     final = f"{prefix}/sglang:0.4.9"
     if args.touches and args.check_identical:
         results.identical.append(same_as_full_rebuild(workspace, root, final, events, log))
@@ -405,6 +413,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"notes": notes, "summary": lines, "profile": results.profile,
                                "limit": results.limit, "identical": results.identical,
+                               "breakdowns": results.breakdowns,
                                "rows": {k: [asdict(m) for m in v] for k, v in results.rows.items()}}, indent=2))
 
 
