@@ -122,7 +122,12 @@ def test_sigkill_mid_stage_then_rerun(cext: Workspace) -> None:
     for line in proc.stderr:
         if line.startswith("[//slow:slow] building"):
             break
-    time.sleep(2)
+    # pydev and slow build in one batch: kill once pydev is recorded, while slow still sleeps
+    deadline = time.monotonic() + 120
+    while json.loads(cext.jcb("cache", "stats", "--output=json").stdout)["entries"] < 1:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.3)
+    assert proc.poll() is None
     os.killpg(proc.pid, signal.SIGKILL)  # jcb and the docker CLI it runs
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL

@@ -187,4 +187,9 @@ class FakeBatchEngine(FakeEngine):
                 ids[target.name] = f"sha256:{uuid.uuid4().hex * 2}"
                 self.images.add(ids[target.name])
                 self.tags.update({tag: ids[target.name] for tag in target.tags})
+                export = [f"#{i + 100} [{target.name}] exporting to image", f"#{i + 100} writing image {ids[target.name]}",
+                          f"#{i + 100} DONE 0.1s"]
+                if on_log_line and i % 2:  # half of them say when they are done
+                    for line in export:
+                        on_log_line(line)
         return ids

@@ -158,7 +158,7 @@ def test_a_batch_builds_every_stage_in_one_solve_with_its_own_event(harness: Mak
     for event in events:  # each stage's own log holds its own step only
         name = "s" + event.key[:20]
         assert open(event.log).read().startswith(f"#") and name in open(event.log).read()
-        assert event.phases["batch_solve"] >= 0 and "solve" in event.phases
+        assert event.phases["context"] >= 0 and "solve" in event.phases
     assert h.engine.test_runs  # a's test ran on its image
     again = h.build("//c", "//b")
     assert report.estimate is not None and again.summary.solves == 0

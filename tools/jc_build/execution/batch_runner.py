@@ -1,9 +1,11 @@
 """Builds one batch (``batch.py``) in one BuildKit solve and records every stage of it on its own:
 its log (split from the solve's), its time span in the solve, its wheels or image, its result.
 
-A batch whose solve fails records nothing: the scheduler then builds its stages one by one, so
-the failing stage fails with its own log and failing step (the steps that succeeded are in
-BuildKit's cache by then). So does a batch one of whose stages another jcb process is building.
+A stage is recorded as soon as its output is complete (its target's export step is done), so an
+interrupted batch keeps what it finished. When the solve fails, the stages it did not finish are
+built again one by one, so the failing stage fails with its own log and failing step (the steps
+that succeeded are in BuildKit's cache by then); so are all the stages of a batch one of whose
+stages another jcb process is building.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,10 +33,85 @@ from .stage_runner import Phases, StageRun, StageRunner, result_of
 
 @dataclass
 class BatchOutcome:
-    """The runs of a batch's stages; ``skipped``: stages not recorded because one below failed."""
+    """The runs of a batch's stages; ``skipped``: stages not recorded because one below failed;
+    ``retry``: stages to build one by one (the batch's solve failed before they were done)."""
 
     runs: list[StageRun]
     skipped: dict[str, str] = field(default_factory=dict)
+    retry: tuple[Stage, ...] = ()
+    failed_solve: bool = False  # a batch solve ran and failed
+
+
+class _Recorder:
+    """Records a batch's stages as their outputs are complete (the export step of their target
+    is done), in plan order, on a thread of its own so the solve's log keeps flowing; a stage is
+    recorded after the stages of the batch below it (skipped if one of them failed)."""
+
+    def __init__(self, runner: StageRunner, batch: Batch, out: Path, solve_id: str, shared: dict[str, float]):
+        self.runner, self.batch, self.out, self.solve_id, self.shared = runner, batch, out, solve_id, shared
+        self.splitter = BatchLogSplitter({stage_name(s): s.key for s in batch.stages})
+        self.started = time.monotonic()
+        self.outcome = BatchOutcome([])
+        self.images: dict[str, str | None] = {}  # exported stage name -> image ID (None for wheels)
+        self.failed: dict[str, str] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jcb-batch-record")
+
+    def on_line(self, line: str) -> None:
+        key = self.splitter.feed(line, time.monotonic())
+        if key is not None:
+            self.runner.progress.log_line(key, line)
+        if (name := self.splitter.exported(line)) is not None:
+            self.images[name] = self.splitter.image_id(name)
+            self.pool.submit(self.advance)
+
+    def finish(self, image_ids: Mapping[str, str]) -> BatchOutcome:
+        """After the solve: the rest recorded (``image_ids``: from a successful solve), the others
+        to retry."""
+        for stage in self.batch.stages if image_ids else ():
+            self.images.setdefault(stage_name(stage), image_ids.get(stage_name(stage)))
+        self.pool.submit(self.advance)
+        self.pool.shutdown(wait=True)
+        settled = {r.stage.key for r in self.outcome.runs} | set(self.outcome.skipped)
+        self.outcome.retry = tuple(s for s in self.batch.stages if s.key not in settled)
+        return self.outcome
+
+    def advance(self) -> None:
+        """Record every stage whose output is complete and whose stages below are settled."""
+        outcome, keys = self.outcome, self.batch.keys
+        for stage in self.batch.stages:
+            settled = {r.stage.key for r in outcome.runs} | set(outcome.skipped)
+            inner = [d for d in stage.deps if d in keys]
+            if stage.key in settled or any(d not in settled for d in inner) or stage_name(stage) not in self.images:
+                continue
+            below = [d for d in inner if d in self.failed or d in outcome.skipped]
+            if below:
+                outcome.skipped[stage.key] = f"{self.failed.get(below[0]) or outcome.skipped[below[0]]} did not build"
+                continue
+            run = replace(self._record_stage(stage), solves=0 if outcome.runs else 1, solve_id=self.solve_id)
+            if run.outcome == "failed":
+                self.failed[stage.key] = str(stage.label)
+            else:
+                self.runner.last_used.record(stage)
+            outcome.runs.append(run)
+
+    def _record_stage(self, stage: Stage) -> StageRun:
+        name = stage_name(stage)
+        log_path = self.runner.log_path(stage)
+        log_path.write_text("\n".join(self.splitter.lines(name)) + "\n", encoding="utf-8")
+        first, last = self.splitter.span(name) or (self.started, self.started)
+        phases = Phases()
+        phases.seconds.update(self.shared, solve=round(last - first, 3))
+        post = time.monotonic()
+        try:
+            meta = inputs_meta(stage)
+            image_id, outputs = self.runner.finish_output(stage, self.images[name], self.out / name, meta, phases)
+            with phases("store"):
+                result = self.runner.record_result(stage, image_id, outputs, log_path, last - first, meta)
+        except JcbError as exc:
+            return StageRun(stage, "failed", error=str(exc), log_path=log_path, phases=phases.seconds,
+                            duration_s=last - first + time.monotonic() - post)
+        return StageRun(stage, "built", result, log_path=log_path, phases=phases.seconds,
+                        duration_s=last - first + time.monotonic() - post)
 
 
 class BatchRunner:
@@ -46,43 +124,34 @@ class BatchRunner:
         self.slots = slots
         self.expected_s = expected_s
 
-    def run(self, batch: Batch, done: Mapping[str, StageRun]) -> BatchOutcome | None:
-        """Build ``batch``; None if it must be built stage by stage instead (see the module doc)."""
+    def run(self, batch: Batch, done: Mapping[str, StageRun]) -> BatchOutcome:
+        """Build ``batch``; what it could not build is to be built stage by stage (module doc)."""
         with self._locks(batch) as locked:
             if not locked or any(self.runner.lookup(s).result for s in batch.stages):
-                return None
+                return BatchOutcome([], retry=batch.stages)
             return self._build(batch, done)
 
-    def _build(self, batch: Batch, done: Mapping[str, StageRun]) -> BatchOutcome | None:
+    def _build(self, batch: Batch, done: Mapping[str, StageRun]) -> BatchOutcome:
         progress, runner = self.runner.progress, self.runner
         solve_id = uuid.uuid4().hex[:12]
-        names = {stage_name(s): s.key for s in batch.stages}
         for stage in batch.stages:
             progress.state(stage.key, str(stage.label), "building", f"batch {solve_id} ({len(batch.stages)} stages)")
         runner.logs_dir.mkdir(parents=True, exist_ok=True)
         batch_log = runner.logs_dir / f"batch-{solve_id}.log"
-        splitter = BatchLogSplitter(names)
         with tempfile.TemporaryDirectory(prefix="jcb-batch-", ignore_cleanup_errors=True) as tmp:
             context, out = Path(tmp) / "context", Path(tmp) / "out"
             prepared = time.monotonic()
             request = self._request(batch, done, context, out, batch_log)
-            context_s = (time.monotonic() - prepared) / len(batch.stages)
-            started = time.monotonic()
-
-            def on_line(line: str) -> None:
-                key = splitter.feed(line, time.monotonic())
-                if key is not None:
-                    progress.log_line(key, line)
-
+            recorder = _Recorder(self.runner, batch, out, solve_id,
+                                 {"context": round((time.monotonic() - prepared) / len(batch.stages), 3)})
             try:
-                image_ids = self.engine.solve_batch(request, on_line)
+                image_ids = self.engine.solve_batch(request, recorder.on_line)
             except SolveFailed:
-                for stage in batch.stages:
+                outcome = replace(recorder.finish({}), failed_solve=True)
+                for stage in outcome.retry:
                     progress.state(stage.key, str(stage.label), "retrying", f"batch failed; see {batch_log}")
-                return None
-            solve_s = time.monotonic() - started
-            return self._record(batch, splitter, image_ids, out, solve_id, started,
-                                {"context": round(context_s, 3), "batch_solve": round(solve_s, 3)})
+                return outcome
+            return recorder.finish(image_ids)
 
     def _request(self, batch: Batch, done: Mapping[str, StageRun], context: Path, out: Path,
                  log_path: Path) -> BatchRequest:
@@ -107,45 +176,6 @@ class BatchRunner:
         return BatchRequest(context, compose(batch, below, staged, order), targets, secrets,
                             platform=first.oci_platform, network=None if batch.network == "default" else batch.network,
                             log_path=log_path)
-
-    def _record(self, batch: Batch, splitter: BatchLogSplitter, image_ids: Mapping[str, str], out: Path,
-                solve_id: str, started: float, shared: dict[str, float]) -> BatchOutcome:
-        """Store each stage's outputs and result in plan order; a failure skips what is built on it."""
-        outcome = BatchOutcome([])
-        failed: dict[str, str] = {}
-        for i, stage in enumerate(batch.stages):
-            below = [d for d in stage.deps if d in failed or d in outcome.skipped]
-            if below:
-                outcome.skipped[stage.key] = f"{failed.get(below[0]) or outcome.skipped[below[0]]} did not build"
-                continue
-            run = self._record_stage(stage, splitter, image_ids, out, started, shared)
-            run = replace(run, solves=1 if i == 0 else 0, solve_id=solve_id)
-            if run.outcome == "failed":
-                failed[stage.key] = str(stage.label)
-            else:
-                self.runner.last_used.record(stage)
-            outcome.runs.append(run)
-        return outcome
-
-    def _record_stage(self, stage: Stage, splitter: BatchLogSplitter, image_ids: Mapping[str, str], out: Path,
-                      started: float, shared: dict[str, float]) -> StageRun:
-        name = stage_name(stage)
-        log_path = self.runner.log_path(stage)
-        log_path.write_text("\n".join(splitter.lines(name)) + "\n", encoding="utf-8")
-        first, last = splitter.span(name) or (started, started)
-        phases = Phases()
-        phases.seconds.update(shared, solve=round(last - first, 3))
-        post = time.monotonic()
-        try:
-            meta = inputs_meta(stage)
-            image_id, outputs = self.runner.finish_output(stage, image_ids.get(name), out / name, meta, phases)
-            with phases("store"):
-                result = self.runner.record_result(stage, image_id, outputs, log_path, last - first, meta)
-        except JcbError as exc:
-            return StageRun(stage, "failed", error=str(exc), log_path=log_path, phases=phases.seconds,
-                            duration_s=last - first + time.monotonic() - post)
-        return StageRun(stage, "built", result, log_path=log_path, phases=phases.seconds,
-                        duration_s=last - first + time.monotonic() - post)
 
     @contextmanager
     def _locks(self, batch: Batch) -> Iterator[bool]:

@@ -32,13 +32,6 @@ class Unit:
     batch: Batch | None = None
 
 
-@dataclass(frozen=True)
-class UnitResult:
-    """A unit's runs; ``outcome`` None: a batch to split into its stages."""
-
-    outcome: BatchOutcome | None
-
-
 def default_jobs() -> int:
     return min(4, max(2, os.cpu_count() or 2))
 
@@ -97,7 +90,7 @@ class Scheduler:
             self.estimate = self.estimator([s for s in stages if s.key in needed and lookups[s.key].result is None])
         done: dict[str, StageRun] = {}
         blocked: dict[str, str] = {}
-        running: dict[Future[Unit], Unit] = {}
+        running: dict[Future[BatchOutcome], Unit] = {}
         stopped = False
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="jcb-stage")
         try:
@@ -109,11 +102,12 @@ class Scheduler:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     unit = running.pop(future)
-                    outcome = future.result().outcome
-                    if outcome is None:  # the batch could not run as one: its stages one by one
-                        pending = [Unit((s,)) for s in unit.stages] + pending
-                        self._failed_batches[unit.stages[0].key] = 1
-                    elif self._collect(unit, outcome, lookups, done, blocked):
+                    outcome = future.result()
+                    if outcome.retry:  # what the batch did not build: one by one
+                        pending = [Unit((s,)) for s in outcome.retry] + pending
+                        if outcome.failed_solve and not outcome.runs:  # count the solve that failed
+                            self._failed_batches[outcome.retry[0].key] = 1
+                    if self._collect(unit, outcome, lookups, done, blocked):
                         stopped = stopped or not self.keep_going
         except BaseException:  # an interrupt, or a bug in a worker
             pool.shutdown(wait=True, cancel_futures=True)  # running solves end; nothing new starts
@@ -153,7 +147,7 @@ class Scheduler:
         return sorted(units, key=lambda u: order[u.stages[0].key])
 
     def _start_ready(self, pending: list[Unit], done: dict[str, StageRun], blocked: dict[str, str],
-                     running: dict[Future[Unit], Unit], pool: ThreadPoolExecutor,
+                     running: dict[Future[BatchOutcome], Unit], pool: ThreadPoolExecutor,
                      lookups: dict[str, Lookup]) -> list[Unit]:
         """Submit every pending unit whose deps succeeded; skip those below which one failed.
 
@@ -175,11 +169,11 @@ class Scheduler:
                 still.append(unit)
         return still
 
-    def _run_unit(self, unit: Unit, done: dict[str, StageRun], lookups: dict[str, Lookup]) -> UnitResult:
+    def _run_unit(self, unit: Unit, done: dict[str, StageRun], lookups: dict[str, Lookup]) -> BatchOutcome:
         if unit.batch is not None and self.batcher is not None:
-            return UnitResult(self.batcher.run(unit.batch, done))
+            return self.batcher.run(unit.batch, done)
         stage = unit.stages[0]
-        return UnitResult(BatchOutcome([self.runner.run(stage, done, lookups[stage.key])]))
+        return BatchOutcome([self.runner.run(stage, done, lookups[stage.key])])
 
     def _record(self, run: StageRun) -> None:
         stage = run.stage
