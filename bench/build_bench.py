@@ -366,6 +366,8 @@ def main() -> None:
                         help="also build cold with --no-batch (one solve per stage) in each repetition")
     parser.add_argument("--no-limit", dest="limit", action="store_false",
                         help="do not measure the machine limit (each compile alone) first")
+    parser.add_argument("--limit-from", type=Path, metavar="JSON",
+                        help="take the machine limit from an earlier run's bench/out/build.json (same --work)")
     parser.add_argument("--no-check-identical", dest="check_identical", action="store_false",
                         help="do not compare the touched image with a full rebuild's")
     args = parser.parse_args()
@@ -380,7 +382,11 @@ def main() -> None:
              (f"base image {base}; {len(PACKAGES)} packages, {sum(p.wheel for p in PACKAGES)} compiled wheels, "
               f"--work {args.work}; run {run_id}; {removed} leftover images removed")]
     print("\n".join(notes), flush=True)
-    if args.limit:
+    if args.limit_from:
+        results.limit = json.loads(args.limit_from.read_text())["limit"]
+        notes.append(f"machine limit for this work (measured in an earlier run): {json.dumps(results.limit)}")
+        print(notes[-1], flush=True)
+    elif args.limit:
         results.limit = measure_work(base, args.work, os.cpu_count() or 1)
         notes.append(f"machine limit for this work: {json.dumps(results.limit)}")
         print(notes[-1], flush=True)
