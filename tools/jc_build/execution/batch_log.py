@@ -39,7 +39,8 @@ class _Vertex:
     """One vertex of the solve (BuildKit numbers a step the same in every target that has it)."""
 
     owner: str  # the Dockerfile stage name of the plan stage it belongs to
-    internal: bool  # set-up (definition, context transfer): not part of the stage's own time span
+    internal: bool  # set-up (definition, context transfer), or gathering a layer's wheels (it runs as
+    # soon as they exist, before the stage below is done): not part of the stage's own time span
     shown: dict[str, _Instance] = field(default_factory=dict)  # by target, first one first
 
     def chosen(self) -> _Instance:
@@ -79,6 +80,7 @@ class BatchLogSplitter:
                 return None
             internal = len(words) > 1 and words[1] == "internal"
             per_target = internal or len(words) < 2  # set-up and export: each target's own
+            internal = internal or (len(words) > 1 and words[1].endswith("-wheels"))
             step = (target, *words[1:], line[m.end():]) if per_target else (*words[1:], line[m.end():])
             vertex = self._vertices.setdefault(step, _Vertex(owner, internal))
             if self._current.get(m[1]) == (step, target) and target in vertex.shown:
