@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 from jc_build.cache import RegistryCache
-from jc_build.cli.commands.build import add_remote_cache, open_remote_cache
+from jc_build.cli.options import add_remote_cache
+from jc_build.cli.services import open_remote_cache
 
 
 def _open(argv: list[str], workspace: str = "") -> RegistryCache | None:

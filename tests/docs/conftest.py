@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from docs_testlib import FIXTURE
+from docs_helpers import FIXTURE
 
 
 @pytest.fixture(autouse=True)

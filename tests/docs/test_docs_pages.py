@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from docs_testlib import FIXTURE, Jcb, jcb_process, parse_page
+from docs_helpers import FIXTURE, Jcb, jcb_process, parse_page
 
 
 def _titles(text: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from docs_testlib import REPO, Jcb
+from docs_helpers import REPO, Jcb
 from jc_build.docs import render_rules_md
 from jc_build.docs.rules_md import platform_values
 from jc_build.loading.builtins import STEP_HELPERS

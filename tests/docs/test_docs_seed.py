@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from docs_testlib import REPO, Page, jcb_process, parse_page
+from docs_helpers import REPO, Page, jcb_process, parse_page
 
 SEED = Path(__file__).parent / "data" / "sglang-README.md"
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_workspace import Workspace, copy_fixture, remove_images
+from e2e_helpers import Workspace, copy_fixture, remove_images
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import subprocess
 import tarfile
 
 import pytest
-from e2e_workspace import Workspace, by_label
+from e2e_helpers import Workspace, by_label
 
 pytestmark = pytest.mark.engine
 

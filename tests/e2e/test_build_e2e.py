@@ -17,7 +17,7 @@ import urllib.request
 import uuid
 
 import pytest
-from e2e_workspace import FIXTURE, JCB, Workspace, by_label, jcb_env
+from e2e_helpers import FIXTURE, JCB, Workspace, by_label, jcb_env
 
 pytestmark = pytest.mark.engine
 

@@ -7,7 +7,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from e2e_workspace import Workspace, by_label, remove_images
+from e2e_helpers import Workspace, by_label, remove_images
 
 pytestmark = pytest.mark.engine
 

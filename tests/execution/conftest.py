@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from execution_fakes import PACKAGES, FakeEngine, Harness, load_graph, write_files
+from execution_helpers import PACKAGES, FakeEngine, Harness, load_graph, write_files
 
 from jc_build.cache import LocalCache
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from execution_fakes import Harness
+from execution_helpers import Harness
 
 from jc_build.execution.batch import Batch, compile_order, compose, partition, stage_name
 from jc_build.execution.batch_log import BatchLogSplitter
@@ -138,7 +138,7 @@ def test_estimate_follows_deps_and_compile_slots(harness: Make) -> None:
 
 
 def batch_harness(harness: Make, **engine: object) -> Harness:
-    from execution_fakes import FakeBatchEngine
+    from execution_helpers import FakeBatchEngine
 
     h = harness()
     h.engine = FakeBatchEngine(**engine)  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ import io
 import pytest
 
 from jc_build.execution import StageEvent, Summary, check_wheel, failing_step
-from jc_build.execution.explain import diff_inputs
+from jc_build.plan import Input
+from jc_build.plan.inputs import diff_inputs
 from jc_build.execution.progress import PlainProgress
 from jc_build.model import Platform
 
@@ -67,10 +68,19 @@ def test_expected_python_tag_is_accepted() -> None:
 
 
 def test_input_diffs_name_what_changed() -> None:
-    old = {"file:src/lib.c": "1234abcd" + "0" * 56, "build_arg:X": "1", "base": "stage:" + "a" * 64,
-           "platform:cuda_arch": "87", "wheel://w:wheel": "b" * 64, "step:1": "RUN make", "env:A": "x"}
-    new = {"file:src/lib.c": "5678ef01" + "0" * 56, "build_arg:X": "2", "base": "stage:" + "c" * 64,
-           "platform:cuda_arch": "72", "wheel://w:wheel": "d" * 64, "step:1": "RUN make", "file:new.txt": "e" * 64}
+    def base(key: str) -> Input:
+        return Input("base", f"stage:{key}", "base", "stage", key)
+
+    old = [Input("file:src/lib.c", "1234abcd" + "0" * 56, "file", "src/lib.c"),
+           Input("build_arg:X", "1", "build_arg", "X"), base("a" * 64),
+           Input("platform:cuda_arch", "87", "platform", "cuda_arch"),
+           Input("wheel://w:wheel", "b" * 64, "wheel", "//w:wheel"), Input("step:1", "RUN make"),
+           Input("env:A", "x", "env", "A")]
+    new = [Input("file:src/lib.c", "5678ef01" + "0" * 56, "file", "src/lib.c"),
+           Input("build_arg:X", "2", "build_arg", "X"), base("c" * 64),
+           Input("platform:cuda_arch", "72", "platform", "cuda_arch"),
+           Input("wheel://w:wheel", "d" * 64, "wheel", "//w:wheel"), Input("step:1", "RUN make"),
+           Input("file:new.txt", "e" * 64, "file", "new.txt")]
     lines = diff_inputs(old, new, {"c" * 64: "//a:below"}.get)
     assert lines == [
         "base //a:below rebuilt",

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from execution_fakes import Harness
+from execution_helpers import Harness
 
 from jc_build.execution import read_events
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from jc_build.analysis.graph import ConfiguredGraph
-from jc_build.loading.labels import parse_label
+from jc_build.labels import parse_label
 from jc_build.loading.packages import PackageLoader
 from jc_build.loading.workspace import load_workspace
 from jc_build.plan import Plan, make_plan

@@ -10,8 +10,9 @@ import pytest
 from plan_helpers import BASIC, graph_of, plan_of
 
 from jc_build.errors import AnalysisError
-from jc_build.loading.labels import parse_label
-from jc_build.plan import Plan, Stage, builder_chain, chain_of
+from jc_build.labels import parse_label
+from jc_build.analysis import builder_chain, chain_of
+from jc_build.plan import Plan, Stage
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from query_fake_graph import FakeGraph, jetson_targets
+from query_helpers import FakeGraph, jetson_targets
 
 
 @pytest.fixture

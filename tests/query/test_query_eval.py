@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from query_fake_graph import FakeGraph, L, make_target
+from query_helpers import FakeGraph, L, make_target
 
 from jc_build.errors import AnalysisError
 from jc_build.query import normalize_query, run_query

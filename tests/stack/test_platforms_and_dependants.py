@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from stack_lib import REPO, assert_same_chain, chain_names, graph, label, seed_containers, stack_targets
+from stack_helpers import REPO, assert_same_chain, chain_names, graph, label, seed_containers, stack_targets
 
 SEED = seed_containers()
 

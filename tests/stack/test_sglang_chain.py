@@ -6,7 +6,7 @@ import pytest
 
 import ast
 
-from stack_lib import REPO, assert_same_chain, chain_names, graph, label, seed_containers, seed_images
+from stack_helpers import REPO, assert_same_chain, chain_names, graph, label, seed_containers, seed_images
 
 SEED = seed_containers()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stack_lib import FOREIGN, REPO, graph, label, reachable, stack_targets
+from stack_helpers import FOREIGN, REPO, graph, label, reachable, stack_targets
 
 HEAVY = ["sglang", "sgl-kernel", "flash-attention", "flashinfer", "xformers", "vllm", "mamba", "causalconv1d",
          "bitsandbytes", "torchao", "triton", "pytorch", "torchvision", "torchaudio"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Location
-from .loading.labels import Label
+from .labels import Label
 
 
 @dataclass(frozen=True)
@@ -50,17 +50,30 @@ class Platform:
         }
 
 
+class RuleFields:
+    """Base of the frozen, typed view of a target's attributes that each rule schema generates
+    (``loading/fields.py``): label attributes hold ``Label`` tuples, lists are tuples."""
+
+    __slots__ = ()
+
+
 @dataclass
 class Target:
-    """One declared target after loading: its rule kind and validated attributes."""
+    """One declared target after loading: its rule kind, validated attributes and typed view."""
 
     label: Label
     kind: str
     attrs: dict[str, Any]
     location: Location
     build_file: str
-    # Labels this target depends on, in declared order, for graph analysis.
-    dep_labels: list[Label] = field(default_factory=list)
+    # The labels each label-valued attribute names, per attribute, in the rule's edge order.
+    deps: dict[str, tuple[Label, ...]] = field(default_factory=dict)
+    fields: Any = None  # the rule's RuleFields subclass instance (e.g. WheelFields)
+
+    @property
+    def dep_labels(self) -> list[Label]:
+        """Every label this target depends on, attribute by attribute, for graph analysis."""
+        return [label for labels in self.deps.values() for label in labels]
 
     @property
     def package_name(self) -> str:

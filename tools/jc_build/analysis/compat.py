@@ -8,8 +8,9 @@ from ..model import Platform, Target
 
 def target_constraints(target: Target) -> list[Constraint]:
     """All constraints of a target, ``requires`` first (validated at loading)."""
-    constraints = [parse_constraint(text) for text in target.attrs.get("requires") or []]
-    for key, spec in (target.attrs.get("target_compatible_with") or {}).items():
+    fields = target.fields
+    constraints = [parse_constraint(text) for text in getattr(fields, "requires", ())]
+    for key, spec in getattr(fields, "target_compatible_with", {}).items():
         constraints.append(parse_constraint(f"{key}{spec}" if spec[:1] in "<>=!~" else f"{key}=={spec}"))
     return constraints
 

@@ -12,8 +12,9 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 
 from ..errors import AnalysisError
-from ..loading.labels import Label, LabelSyntaxError, parse_pattern
+from ..labels import Label, LabelSyntaxError, parse_pattern
 from ..loading.packages import PackageLoader
+from ..loading.rules import RULES
 from ..model import Target
 from ..suggest import did_you_mean
 from .compat import incompatibility
@@ -36,16 +37,51 @@ class ConfiguredGraph:
         self._pin_candidates: dict[Label, bool] = {}
         self._closures: dict[Label, Edges] = {}
         self._shorthand: ShorthandIndex | None = None
+        self._valid: set[Label] = set()
+        self._kinds_checked: set[Label] = set()
 
     # -- targets ------------------------------------------------------------------
     def target(self, label: Label) -> Target:
-        return self.loader.target(label)
+        """The loaded target, its values checked (AnalysisError at its file:line:col, once per target)."""
+        target = self.loader.target(label)
+        if label not in self._valid:
+            problems = RULES[target.kind].problems(target.fields)
+            if problems:
+                raise AnalysisError(f"{label}: {problems[0]}", target.location)
+            self._valid.add(label)
+        return target
+
+    def configured_deps(self, label: Label, attr: str, edges: Edges) -> list[Label]:
+        """The labels attribute ``attr`` of ``label`` names, as configured in ``edges`` (pins applied).
+
+        A node's configured edges are its attributes' labels in the rule's edge order, so the
+        attribute's slice is found from the loaded per-attribute deps.
+        """
+        deps = self.target(label).deps
+        start = 0
+        for name, labels in deps.items():
+            if name == attr:
+                return list(edges[label][start:start + len(labels)])
+            start += len(labels)
+        raise KeyError(f"{label} has no label attribute '{attr}'")
+
+    def _check_kinds(self, label: Label) -> None:
+        """AnalysisError when a label attribute names a target of a kind the rule does not accept."""
+        target = self.target(label)
+        attrs = RULES[target.kind].attrs
+        for attr, labels in target.deps.items():
+            kinds = attrs[attr].kinds
+            for dep in labels if kinds else ():
+                kind = self.target(self.resolve_alias(dep)).kind
+                if kind not in kinds:
+                    raise AnalysisError(f"{label} lists {dep} in {attr}, but it is a {kind}, not a "
+                                        f"{' or '.join(kinds)}", target.location)
 
     def resolve_alias(self, label: Label) -> Label:
         """Follow aliases to the target they stand for."""
         seen = [label]
         while (target := self.target(label)).kind == "alias":
-            label = target.dep_labels[0]
+            label = target.deps["actual"][0]
             if label in seen:
                 raise AnalysisError(f"alias cycle: {' -> '.join(map(str, seen + [label]))}", target.location)
             seen.append(label)
@@ -79,7 +115,7 @@ class ConfiguredGraph:
 
     def shorthand(self) -> ShorthandIndex:
         if self._shorthand is None:
-            self._shorthand = ShorthandIndex.build(self)
+            self._shorthand = ShorthandIndex.build(self.loader)
         return self._shorthand
 
     # -- compatibility ------------------------------------------------------------
@@ -108,7 +144,7 @@ class ConfiguredGraph:
             target = self.target(label)
             for dep in target.dep_labels:
                 try:
-                    self.target(dep)
+                    self.loader.target(dep)  # exists; its values are checked when it is analysed
                 except AnalysisError as exc:
                     raise AnalysisError(f"{label} depends on '{dep}', but {exc.message}",
                                         target.location) from None
@@ -143,8 +179,10 @@ class ConfiguredGraph:
 
         Without pins this is the shared graph (it may hold more nodes than ``root`` reaches).
         """
-        for _ in postorder([root], self.edges, self._complete, self._cycle):
-            pass
+        for node in postorder([root], self.edges, self._complete, self._cycle):
+            if node not in self._kinds_checked:
+                self._check_kinds(node)
+                self._kinds_checked.add(node)
         if not self._may_pin(root):
             return self._edges
         if root not in self._closures:
@@ -165,7 +203,7 @@ class ConfiguredGraph:
             target = self.target(node)
             explicit = target.kind == "container_layer" and any(
                 self.target(dep).kind == "container_layer" and self._is_versioned(dep)
-                for dep in self.edges(node)[:len(target.attrs["deps"])])
+                for dep in target.deps.get("deps", ()))
             self._pin_candidates[node] = explicit or any(self._pin_candidates[d] for d in self.edges(node))
         return self._pin_candidates[root]
 
@@ -182,7 +220,7 @@ class ConfiguredGraph:
             return edges[label]
         if target.kind != "container_layer":
             return []
-        return edges[label][:len(target.attrs["deps"])]
+        return self.configured_deps(label, "deps", edges)
 
     def _find_pins(self, root: Label, edges: Edges) -> dict[PackageKey, Label]:
         """Explicit versions that win over aliases; AnalysisError when two explicit versions meet.
@@ -225,18 +263,32 @@ class ConfiguredGraph:
                 if include_aliases or self.target(label).kind != "alias"]
 
     def build_order(self, labels: Iterable[Label]) -> list[Label]:
-        """``labels`` in build order, restricted to ``labels``: first the image chain (jetson-containers'
-        order over layers' ``deps`` and aliases), then wheels, sources and builder-only layers, deps first."""
+        """``labels`` in build order: the image chain of each top of the set (a member no other member
+        depends on), as jetson-containers builds it, restricted to ``labels``.
+
+        A wheel's chain is its builder's layers, then the wheel. What only builder stages or wheels
+        use (sources, wheels, layers of a builder that are not in the image) is left out, so the
+        listing ends with the target and is the image's layer order.
+        """
         wanted = list(dict.fromkeys(labels))
+        reached: set[Label] = set()
+        for _ in postorder([dep for label in wanted for dep in self.edges(label)], self.edges, reached):
+            pass
         keep = set(wanted)
-        seen: set[Label] = set()
-        order: list[Label] = []
-        for follow_all in (False, True):
-            for root in wanted:
-                edges = self.closure(root)
-                follow = edges.__getitem__ if follow_all else (lambda n, e=edges: self._chain_edges(n, e))
-                order.extend(label for label in postorder([root], follow, seen) if label in keep)
-        return order
+        order: dict[Label, None] = {}
+        for top in (label for label in wanted if label not in reached):
+            order.update(dict.fromkeys(label for label in self._image_of(top) if label in keep))
+        return list(order)
+
+    def _image_of(self, root: Label) -> list[Label]:
+        """The chain that builds ``root``, aliases included: a layer's image, a wheel's builder and it."""
+        edges = self.closure(root)
+        if self.target(root).kind != "wheel":
+            return self.chain(root, edges, include_aliases=True)
+        order: dict[Label, None] = {}
+        for dep in self.configured_deps(root, "build_deps", edges):
+            order.update(dict.fromkeys(self.chain(dep, edges, include_aliases=True)))
+        return [*order, root]
 
     @staticmethod
     def _breadth_first(edges: Edges, root: Label) -> list[Label]:

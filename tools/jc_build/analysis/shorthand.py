@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..loading.labels import Label
+from ..labels import Label
+from ..loading.packages import PackageLoader
 from ..suggest import did_you_mean
-
-if TYPE_CHECKING:
-    from .graph import ConfiguredGraph
 
 
 @dataclass
@@ -20,11 +17,12 @@ class ShorthandIndex:
     names: dict[str, set[Label]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, graph: ConfiguredGraph) -> ShorthandIndex:
+    def build(cls, loader: PackageLoader) -> ShorthandIndex:
+        """The index of every package ``loader`` finds."""
         index = cls()
-        for package in graph.loader.all_packages():
+        for package in loader.all_packages():
             directory = package.rsplit("/", 1)[-1]
-            for name, target in graph.loader.load_package(package).items():
+            for name, target in loader.load_package(package).items():
                 if target.kind not in ("container_layer", "alias"):
                     continue
                 keys = {f"{directory}:{name}"}
@@ -32,7 +30,7 @@ class ShorthandIndex:
                     keys.add(name)
                 else:
                     keys.add(target.jc_name)
-                    keys.update(target.attrs.get("aliases") or [])
+                    keys.update(target.fields.aliases)
                 for key in keys:
                     index.names.setdefault(key, set()).add(target.label)
         return index

@@ -1,4 +1,4 @@
-"""The interface every cache tier implements (local disk now, an OCI registry later)."""
+"""The interface every cache tier implements: the local disk (``LocalCache``) and an OCI registry (``RegistryCache``)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,15 @@ class CacheBackend(Protocol):
         return nullcontext()
 
     def get_action(self, key: str) -> ActionResult | None: ...
+
+    def find_action(self, key: str) -> tuple[ActionResult | None, str]:
+        """The entry for ``key`` and the tier that answered: ``"local"`` here; a tiered cache
+        says ``"remote"`` for an entry it had to fetch from its shared tier."""
+        return self.get_action(key), "local"
+
+    def get_local_action(self, key: str) -> ActionResult | None:
+        """The entry for ``key`` if this machine's tier holds it (no network call)."""
+        return self.get_action(key)
 
     def put_action(self, result: ActionResult) -> None:
         """Record ``result``; raise MissingBlobError if a referenced blob is absent."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,22 +65,10 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
     counted: a writer that did not use a session may not have written its entry yet.
     Unusable entries (corrupt, or referencing missing blobs) are removed first.
     """
-    removed_entries = removed_blobs = freed = 0
     blobs = dict(cas.blobs())
-    refs: Counter[Digest] = Counter()
-    live: list[tuple[int, str, int, set[Digest]]] = []  # (mtime_ns, key, size, blobs)
-    for key, st in actions.keys():
-        result = actions.read(key)
-        if result is not None and not result.digests() <= blobs.keys():
-            actions.discard(key, "references missing blobs")
-            result = None
-        if result is None:
-            removed_entries += 1
-            freed += st.st_size
-            continue
-        live.append((st.st_mtime_ns, key, st.st_size, result.digests()))
-        refs.update(result.digests())
-
+    live, removed_entries, freed = _usable_entries(actions, blobs)
+    removed_blobs = 0
+    refs: Counter[Digest] = Counter(d for *_, digests in live for d in digests)
     entry_bytes = sum(size for _, _, size, _ in live)
     total = entry_bytes + sum(st.st_size for st in blobs.values())
     in_use = entry_bytes + sum(blobs[d].st_size for d in refs)
@@ -109,12 +98,35 @@ def collect(cas: Cas, actions: ActionCache, tmp_dir: Path, max_size_bytes: int, 
                 in_use -= blobs[digest].st_size
                 drop_blob(digest)
 
-    removed_temp = 0
+    removed_temp, temp_bytes = _remove_stale_temp(tmp_dir, now)
+    return GcReport(removed_entries, removed_blobs, removed_temp, freed + temp_bytes, total)
+
+
+def _usable_entries(actions: ActionCache, blobs: Mapping[Digest, object]) -> tuple[list[tuple[int, str, int, set[Digest]]],
+                                                                              int, int]:
+    """Entries as (mtime_ns, key, size, blobs), after discarding unusable ones; how many were, their bytes."""
+    live: list[tuple[int, str, int, set[Digest]]] = []
+    removed = freed = 0
+    for key, st in actions.keys():
+        result = actions.read(key)
+        if result is not None and not result.digests() <= blobs.keys():
+            actions.discard(key, "references missing blobs")
+            result = None
+        if result is None:
+            removed += 1
+            freed += st.st_size
+            continue
+        live.append((st.st_mtime_ns, key, st.st_size, result.digests()))
+    return live, removed, freed
+
+
+def _remove_stale_temp(tmp_dir: Path, now: float) -> tuple[int, int]:
+    """Remove temporary files older than GRACE_S (left by killed writers); how many, their bytes."""
+    removed = freed = 0
     for path in tmp_dir.iterdir():
         st = path.stat()
         if st.st_mtime < now - GRACE_S:
             path.unlink(missing_ok=True)
-            removed_temp += 1
+            removed += 1
             freed += st.st_size
-
-    return GcReport(removed_entries, removed_blobs, removed_temp, freed, total)
+    return removed, freed

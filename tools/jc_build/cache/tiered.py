@@ -54,6 +54,16 @@ class TieredCache(CacheBackend):
             self.local.put_action(result)
         return result
 
+    def find_action(self, key: str) -> tuple[ActionResult | None, str]:
+        local = self.local.get_action(key)
+        if local is not None:
+            return local, "local"
+        result = self.get_action(key)
+        return result, "remote" if result is not None else "local"
+
+    def get_local_action(self, key: str) -> ActionResult | None:
+        return self.local.get_action(key)
+
     def put_action(self, result: ActionResult) -> None:
         self.local.put_action(result)
         self.remote.put_action(result)

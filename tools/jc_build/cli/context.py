@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from ..analysis.graph import ConfiguredGraph
-    from ..loading.labels import Label
+    from ..labels import Label
     from ..loading.packages import PackageLoader
     from ..loading.workspace import Workspace
     from ..model import Platform

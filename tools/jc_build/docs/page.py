@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 
 from ..analysis.compat import target_constraints
 from ..analysis.graph import ConfiguredGraph
-from ..errors import AnalysisError
-from ..loading.labels import Label
+from ..labels import Label
 from ..loading.workspace import Workspace, image_name
 from ..model import Target
 
@@ -81,20 +80,13 @@ def _dir_name(package: str) -> str:
 
 def _is_layer(target: Target) -> bool:
     """A documented container: a ``container_layer`` that is not a ``-builder`` variant."""
-    return target.kind == "container_layer" and not target.attrs.get("builder")
+    return target.kind == "container_layer" and not target.fields.builder
 
 
 def _images(target: Target) -> list[Image]:
-    known = {f.name for f in fields(Image)}
-    images = []
-    for fact in target.attrs.get("images") or []:
-        unknown = set(fact) - known
-        if unknown or not fact.get("repository") or not fact.get("tag"):
-            raise AnalysisError(
-                f"{target.label}: each entry of 'images' needs 'repository' and 'tag' and may have "
-                f"'date', 'arch', 'size'; got {sorted(fact)}", target.location)
-        images.append(Image(**{key: str(value) for key, value in fact.items()}))
-    return images
+    """Published images of a layer (entries checked at analysis: ``loading/schema.py``'s IMAGES)."""
+    images = getattr(target.fields, "images", ())
+    return [Image(**{key: str(value) for key, value in fact.items()}) for fact in images]
 
 
 def _matches(image: Image, target: Target) -> bool:
@@ -114,7 +106,7 @@ class PageBuilder:
 
     def page(self, package: str) -> PackagePage | None:
         """The page of ``package``, or None when it declares no container layers."""
-        targets = self.graph.loader.load_package(package)
+        targets = {name: self.graph.target(t.label) for name, t in self.graph.loader.load_package(package).items()}
         layers = [t for t in targets.values() if _is_layer(t)]
         if not layers:
             return None
@@ -142,19 +134,19 @@ class PageBuilder:
         dependants = sorted({self._link(self.graph.target(label), versioned=True)
                              for label in self._dependants.get(layer.label, ())})
         return Container(
-            name=layer.jc_name, aliases=aliases + list(layer.attrs.get("aliases") or []),
+            name=layer.jc_name, aliases=aliases + list(layer.fields.aliases),
             requires=[c.text for c in target_constraints(layer)],
             dependencies=self._dependencies(layer.label), dependants=dependants,
             definition=Link(f"BUILD.star:{layer.location.line}", f"BUILD.star#L{layer.location.line}"),
-            kind=layer.kind, dockerfile=layer.attrs.get("dockerfile"),
-            images=[image for image in images if _matches(image, layer)], notes=layer.attrs.get("notes"))
+            kind=layer.kind, dockerfile=layer.fields.dockerfile,
+            images=[image for image in images if _matches(image, layer)], notes=layer.fields.notes)
 
     def _dependencies(self, root: Label) -> list[Link]:
         """The image chain below ``root``, versioned where a layer was referenced at its version."""
         chain = self.graph.chain(root)
         edges = self.graph.closure(root)
         explicit = {dep for node in chain
-                    for dep in edges[node][:len(self.graph.target(node).attrs.get("deps") or [])]
+                    for dep in self.graph.configured_deps(node, "deps", edges)
                     if self.graph.target(dep).kind == "container_layer" and dep.name != _dir_name(dep.package)}
         return [self._link(self.graph.target(label), label in explicit) for label in chain[:-1]]
 

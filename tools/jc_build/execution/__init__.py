@@ -1,11 +1,13 @@
 """Execution of build plans: scheduler, stage runner, progress, event log, explanations.
 
-``Executor(engine, cache, platform).build(plans, BuildOptions(...), stream)`` runs the stages
-of one or more plans on the engine, reusing cached results, and returns a ``BuildReport``.
+``Executor(engine, cache).build(plans, BuildOptions(...), stream)`` runs the stages of one or
+more plans (made with ``EngineBaseImages`` resolving their base image) on the engine, for the
+plans' platform, reusing cached results, and returns a ``BuildReport``.
 """
 
-from .build import BuildOptions, BuildReport, Executor, base_digests, failure_report, merged_stages
+from .base_image import EngineBaseImages
 from .estimate import Estimate, comparison, estimate
+from .executor import BuildOptions, BuildReport, Executor, failure_report, merged_stages
 from .events import EventLog, StageEvent, Summary, read_events
 from .scheduler import Scheduler, default_jobs
 from .stage_runner import Lookup, StageRun, StageRunner, failing_step
@@ -14,6 +16,7 @@ from .wheels import check_wheel, fetch_wheels
 __all__ = [
     "BuildOptions",
     "BuildReport",
+    "EngineBaseImages",
     "Estimate",
     "EventLog",
     "Executor",
@@ -23,7 +26,6 @@ __all__ = [
     "StageRun",
     "StageRunner",
     "Summary",
-    "base_digests",
     "check_wheel",
     "comparison",
     "default_jobs",

@@ -26,7 +26,7 @@ from ..errors import JcbError
 from ..plan import Stage
 from .batch import Batch, compile_order, compose, stage_name
 from .batch_log import BatchLogSplitter
-from .context import secret_files, stage_context
+from .build_context import secret_files, stage_context
 from .explain import inputs_meta
 from .stage_runner import Phases, StageRun, StageRunner, result_of
 

@@ -1,6 +1,6 @@
 """Why a stage rebuilds: its inputs now against those of the result last used for its target.
 
-Each built stage stores its ``inputs_summary()`` in ``ActionResult.meta["inputs"]``; a small
+Each built stage stores its typed ``inputs()`` in ``ActionResult.meta["inputs"]``; a small
 index under ``<cache>/last/`` remembers, per (label, platform), the key last built or reused.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from ..cache import ActionResult, sha256_bytes
-from ..plan import Stage
+from ..plan import Input, Stage
+from ..plan.inputs import diff_inputs
 
 INPUTS_META = "inputs"
 
@@ -53,8 +54,16 @@ class LastUsed:
 
 
 def inputs_meta(stage: Stage) -> dict[str, str]:
-    """What a built stage stores in its ActionResult's meta for later explanations."""
-    return {INPUTS_META: json.dumps(stage.inputs_summary(), sort_keys=True)}
+    """What a built stage stores in its ActionResult's meta for later explanations: its typed inputs."""
+    return {INPUTS_META: json.dumps([list(i) for i in stage.inputs()], sort_keys=True)}
+
+
+def _stored_inputs(text: str) -> list[Input]:
+    """The inputs a result recorded; a record of another jcb (a name -> value dict) compares by value."""
+    data = json.loads(text)
+    if isinstance(data, dict):
+        return [Input(str(k), str(v)) for k, v in data.items()]
+    return [Input(*map(str, item)) for item in data]
 
 
 def explain_stage(stage: Stage, reason: str, last: LastUsed,
@@ -72,49 +81,5 @@ def explain_stage(stage: Stage, reason: str, last: LastUsed,
     old = get_action(previous)
     if old is None or INPUTS_META not in old.meta:
         return [f"inputs changed since key {previous[:12]}, whose record is no longer in the cache"]
-    changes = diff_inputs(json.loads(old.meta[INPUTS_META]), stage.inputs_summary(), label_of)
+    changes = diff_inputs(_stored_inputs(old.meta[INPUTS_META]), stage.inputs(), label_of)
     return changes or [f"key changed ({previous[:12]} -> {stage.key[:12]}) though no named input did"]
-
-
-def diff_inputs(old: Mapping[str, str], new: Mapping[str, str], label_of: Callable[[str], str | None]) -> list[str]:
-    """One line per input that differs, e.g. ``file src/lib.c changed (sha256 1234abcd → 5678ef01)``."""
-    lines: list[str] = []
-    for name in sorted(old.keys() | new.keys()):
-        before, after = old.get(name), new.get(name)
-        if before != after:
-            lines.append(_describe(name, before, after, label_of))
-    return lines
-
-
-def _short(value: str, limit: int = 80) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def _describe(name: str, before: str | None, after: str | None, label_of: Callable[[str], str | None]) -> str:
-    kind, _, rest = name.partition(":")
-    if before is None or after is None:
-        value = _short(after if before is None else before)  # type: ignore[arg-type]
-        what = f"file {rest}" if kind == "file" else name
-        return f"{what} {'added' if before is None else 'removed'}" + ("" if kind == "file" else f": {value}")
-    if kind in ("file", "dockerfile"):
-        return f"{kind} {rest} changed (sha256 {before[:8]} → {after[:8]})"
-    if kind == "build_arg":
-        return f"build arg {rest}: {before} → {after}"
-    if kind == "env":
-        return f"env {rest}: {before} → {after}"
-    if kind == "platform":
-        return f"platform {rest} {before} → {after}"
-    if name == "base":
-        return _describe_base(before, after, label_of)
-    if kind == "wheel" and rest.startswith("//"):
-        return f"wheel {rest} rebuilt"
-    if name == "format":
-        return f"jcb's plan format {before} → {after}"
-    return f"{name}: {_short(before, 60)} → {_short(after, 60)}"
-
-
-def _describe_base(before: str, after: str, label_of: Callable[[str], str | None]) -> str:
-    if before.startswith("stage:") and after.startswith("stage:"):
-        below = label_of(after[len("stage:"):])
-        return f"base {below or after[6:18]} rebuilt"
-    return f"base {_short(before.partition(':')[2] or before)} → {_short(after.partition(':')[2] or after)}"

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from shlex import quote
 
-from ..cache import ActionResult, CacheBackend, Digest, TieredCache, sha256_bytes, sha256_file
+from ..cache import ActionResult, CacheBackend, Digest, sha256_bytes, sha256_file
 from ..engine import Engine, SolveFailed, SolveRequest
 from ..errors import BuildError, JcbError
 from ..model import Platform
 from ..plan import Stage
-from .context import secret_files, stage_context
+from .build_context import secret_files, stage_context
 from .explain import LastUsed, inputs_meta
 from .progress import Progress
 from .remote import REMOTE_IMAGE_META, RemoteImages
@@ -95,18 +95,15 @@ class StageRunner:
     def present_images(self, stages: Sequence[Stage]) -> set[str]:
         """The images of the layers' local results that exist in the daemon, in one call."""
         ids = [result.image_id for stage in stages if stage.kind == "layer"
-               and (result := self._local_cache.get_action(stage.key)) is not None and result.image_id]
+               and (result := self.cache.get_local_action(stage.key)) is not None and result.image_id]
         return self.engine.existing_images(ids)
-
-    @property
-    def _local_cache(self) -> CacheBackend:
-        return self.cache.local if isinstance(self.cache, TieredCache) else self.cache
 
     def lookup(self, stage: Stage, present: Collection[str] | None = None) -> Lookup:
         """A hit is a cached result whose image exists or can be pulled (layers), or whose wheels
         are stored (locally, or copied from the remote cache now). ``present``: image IDs known to
         exist (from ``present_images``); others are asked of the daemon."""
-        result, remote = self._get_action(stage.key)
+        result, tier = self.cache.find_action(stage.key)
+        remote = tier == "remote"
         if result is None:
             return Lookup(None, "cache miss")
         if not result.image_id:
@@ -121,16 +118,6 @@ class StageRunner:
                 return Lookup(None, "image gone")
             return Lookup(result, remote=remote, pull=ref)
         return Lookup(result, remote=remote)
-
-    def _get_action(self, key: str) -> tuple[ActionResult | None, bool]:
-        """The cached result, and whether it came from the remote tier."""
-        if not isinstance(self.cache, TieredCache):
-            return self.cache.get_action(key), False
-        local = self.cache.local.get_action(key)
-        if local is not None:
-            return local, False
-        result = self.cache.get_action(key)
-        return result, result is not None
 
     def log_path(self, stage: Stage) -> Path:
         return self.logs_dir / f"{stage.key}.log"
@@ -192,17 +179,7 @@ class StageRunner:
                 with phases("context"):
                     wheel_results = {k: result_of(done, k, stage) for k in stage.wheel_inputs}
                     stage_context(stage, wheel_results, self.cache, context)
-                request = SolveRequest(
-                    context_dir=context,
-                    dockerfile=stage.dockerfile,
-                    tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
-                    build_args={**stage.build_args, "JCB_BASE": self.base_ref(stage, done)},
-                    secrets=secret_files(stage),
-                    output_dir=out_dir if stage.kind == "wheel" else None,
-                    platform=stage.oci_platform,
-                    network=None if stage.network == "default" else stage.network,
-                    log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
-                )
+                request = self._solve_request(stage, done, context, out_dir)
                 solves = 1
                 try:
                     with phases("solve"):
@@ -250,6 +227,20 @@ class StageRunner:
                                   log_digest=self.cache.put_file(log_path), duration_s=duration_s, meta=dict(meta))
             self.cache.put_action(result)
         return result
+
+    def _solve_request(self, stage: Stage, done: Mapping[str, StageRun], context: Path, out_dir: Path) -> SolveRequest:
+        """What the engine solves for ``stage``: its Dockerfile and context, base, secrets, output."""
+        return SolveRequest(
+            context_dir=context,
+            dockerfile=stage.dockerfile,
+            tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
+            build_args={**stage.build_args, "JCB_BASE": self.base_ref(stage, done)},
+            secrets=secret_files(stage),
+            output_dir=out_dir if stage.kind == "wheel" else None,
+            platform=stage.oci_platform,
+            network=None if stage.network == "default" else stage.network,
+            log_path=self.logs_dir / f"{stage.key}.{os.getpid()}-{threading.get_ident()}.partial",
+        )
 
     def base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
         """``JCB_BASE``: the base image reference, or the image name of the stage below (re-tagged

@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import __version__
 from ..model import Platform, Target
 
-FORMAT = 1
+FORMAT = 2  # 2: targets keep deps per attribute and a typed view
 Signature = tuple[int, int, int] | None
 # Files modified this recently are not trusted: a later edit could keep mtime and size.
 RACY_NS = 2_000_000_000

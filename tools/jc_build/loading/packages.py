@@ -10,9 +10,10 @@ from ..errors import AnalysisError, Location
 from ..model import Platform, Target
 from ..suggest import did_you_mean
 from .builtins import STEP_HELPERS, make_select
-from .labels import Label, LabelSyntaxError, parse_label
+from ..labels import Label, LabelSyntaxError, parse_label
 from .load_cache import LoadCache
-from .rules import EDGE_ATTRS, RULES
+from .fields import make_target
+from .rules import RULES
 from .schema import RuleCallError
 from .starlark_env import StarlarkEnv
 from .workspace import Workspace
@@ -106,7 +107,6 @@ class PackageLoader:
     # -- rule functions -----------------------------------------------------------
     def _rule_function(self, kind: str):
         schema = RULES[kind]
-        edge_attrs = EDGE_ATTRS[kind]
 
         def rule(*args: Any, **kwargs: Any) -> None:
             if args:
@@ -123,22 +123,12 @@ class PackageLoader:
                 parse_label(f"//{package}:{name}")
             except LabelSyntaxError as exc:
                 raise RuleCallError(str(exc)) from None
-            deps: list[Label] = []
-            for attr in edge_attrs:
-                value = attrs[attr]
-                items = [value] if isinstance(value, str) else value
-                try:
-                    resolved = [parse_label(item, current_package=package) for item in items]
-                except LabelSyntaxError as exc:
-                    raise RuleCallError(str(exc)) from None
-                attrs[attr] = (str(resolved[0]) if isinstance(value, str)
-                               else [str(item) for item in resolved])
-                deps.extend(resolved)
             self._check_files(package, attrs)
             rel = f"pkgs/{package}/{BUILD_FILE}" if package else f"pkgs/{BUILD_FILE}"
-            targets[name] = Target(
-                label=Label(package, name), kind=kind, attrs=attrs,
-                location=_locate(build_file, rel, name), build_file=rel, dep_labels=deps)
+            try:
+                targets[name] = make_target(kind, attrs, package, _locate(build_file, rel, name), rel)
+            except LabelSyntaxError as exc:
+                raise RuleCallError(str(exc)) from None
 
         rule.__name__ = kind
         return rule

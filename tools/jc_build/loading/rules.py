@@ -2,8 +2,60 @@
 
 from __future__ import annotations
 
-from .schema import (BOOL, CONSTRAINTS, DICT_LIST, LABEL, LABEL_LIST, STEPS, STRING, STRING_DICT,
-                     STRING_LIST, Attr, RuleSchema)
+from pathlib import Path
+from typing import Any
+
+from ..labels import parse_label
+from .builtins import STEP_HELPERS
+from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, IMAGES, LABEL, LABEL_LIST, SHA256, STEPS, STRING,
+                     STRING_DICT, STRING_LIST, Attr, RuleSchema)
+
+# The build-context directory where the executor stages a layer's input wheels: no package file may use it.
+WHEELS_CONTEXT_DIR = "wheels"
+LAYER_KINDS = ("container_layer",)
+SOURCE_KINDS = ("git_repository", "http_archive")
+
+
+def context_path(entry: str) -> str:
+    """Where a ``files`` entry lands in the build context: its package-relative path, or, for another
+    package's file (``//ml/mamba/causalconv1d:set_cuda_archs.py``), ``_pkgs/<package>/<file>``."""
+    if entry.startswith("//"):
+        label = parse_label(entry)
+        return f"_pkgs/{label.package}/{Path(label.name).as_posix()}"
+    return Path(entry).as_posix()
+
+
+def _steps_problem(fields: Any) -> str | None:
+    """An unknown step (a dict written by hand), or a ``copy()`` of a file not listed in ``files``."""
+    listed = {context_path(f) for f in fields.files}
+    for step in fields.steps:
+        if step["op"] not in STEP_HELPERS:
+            return f"unknown build step {step!r}; use {', '.join(f'{name}()' for name in STEP_HELPERS)}"
+        if step["op"] == "copy" and context_path(step["src"]) not in listed:
+            return (f"copy() source '{step['src']}' is not listed in files (only listed package files enter "
+                    "the build context)")
+    return None
+
+
+def _layer_problem(fields: Any) -> str | None:
+    for entry in fields.files:
+        rel = context_path(entry)
+        if rel == WHEELS_CONTEXT_DIR or rel.startswith(WHEELS_CONTEXT_DIR + "/"):
+            return (f"file '{rel}' would clash with the {WHEELS_CONTEXT_DIR}/ directory jcb stages into the "
+                    "build context; rename it")
+    return _steps_problem(fields)
+
+
+def _wheel_problem(fields: Any) -> str | None:
+    if not fields.srcs and not fields.steps and not fields.dockerfile:
+        return "wheel has no srcs and no steps: nothing to build"
+    return _steps_problem(fields)
+
+
+def _git_problem(fields: Any) -> str | None:
+    if not fields.tag and not fields.commit:
+        return "pins neither a tag nor a commit; a build needs a fixed source"
+    return None
 
 _COMMON = {
     "requires": Attr(CONSTRAINTS, "Platform constraints in jetson-containers' syntax: `'>=36'` (L4T), "
@@ -25,9 +77,9 @@ _BUILD_INPUTS = {
                   "`pip_install()`.", default=list),
     "dockerfile": Attr(STRING, "A package-local Dockerfile fragment (no FROM line) used instead of, or "
                        "after, `steps`."),
-    "build_args": Attr(STRING_DICT, "Build arguments visible to the steps (part of the action key).",
+    "build_args": Attr(ENV_DICT, "Build arguments visible to the steps (part of the action key).",
                        default=dict),
-    "env": Attr(STRING_DICT, "Environment variables set in the stage and kept in the image.", default=dict),
+    "env": Attr(ENV_DICT, "Environment variables set in the stage and kept in the image.", default=dict),
     "files": Attr(STRING_LIST, "Package-local files copied into the build context (hashed into the key); "
                   "another package's file by label, e.g. `//ml/mamba/causalconv1d:set_cuda_archs.py`.",
                   default=list),
@@ -40,21 +92,23 @@ CONTAINER_LAYER = RuleSchema(
             '    wheels = [":wheel-0.4.9"],\n    requires = ">=36",\n)',
     attrs={
         "deps": Attr(LABEL_LIST, "Layers this layer is built on, in jetson-containers' declared order.",
-                     default=list),
+                     default=list, kinds=LAYER_KINDS),
         "wheels": Attr(LABEL_LIST, "`wheel` targets installed into this layer from the local cache.",
-                       default=list),
+                       default=list, kinds=("wheel",)),
         **_BUILD_INPUTS,
         "tests": Attr(STRING_LIST, "Package-local test scripts run in the built image (`.py` with python3, "
                       "others with sh).", default=list),
         "aliases": Attr(STRING_LIST, "Other jetson-containers names for this layer (e.g. `pip-cache`).",
                         default=list),
         "group": Attr(STRING, "The docs' package group (e.g. `llm`, `cuda`)."),
-        "images": Attr(DICT_LIST, "Published images of this package as facts: dicts with `repository`, "
+        "images": Attr(IMAGES, "Published images of this package as facts: dicts with `repository`, "
                        "`tag`, `date`, `arch`, `size`.", default=list),
         "builder": Attr(BOOL, "True for a `-builder` variant that compiles its wheels instead of installing "
                         "them from an index.", default=False),
         **_COMMON,
     },
+    edges=("deps", "wheels"),
+    check=_layer_problem,
 )
 
 WHEEL = RuleSchema(
@@ -63,12 +117,12 @@ WHEEL = RuleSchema(
     example='wheel(\n    name = "wheel",\n    dist = "flash_attn",\n    version = "2.8.0.post2",\n'
             '    srcs = [":src"],\n    build_deps = ["//pytorch", "//ml/triton", "//cuda/cutlass"],\n)',
     attrs={
-        "dist": Attr(STRING, "The distribution name of the wheel (e.g. `flash_attn`).", mandatory=True),
+        "dist": Attr(DIST, "The distribution name of the wheel (e.g. `flash_attn`).", mandatory=True),
         "srcs": Attr(LABEL_LIST, "Source targets (`git_repository`, `http_archive`); package-local sources go in "
                      "`files`.",
-                     default=list),
+                     default=list, kinds=SOURCE_KINDS),
         "build_deps": Attr(LABEL_LIST, "Layers that make the builder's base image: only what the compile "
-                           "needs.", default=list),
+                           "needs.", default=list, kinds=LAYER_KINDS),
         **_BUILD_INPUTS,
         "index_url": Attr(STRING, "An index that may already hold this wheel; when it does the compile is "
                           "skipped (jetson-containers' `install.sh || build.sh`, as data)."),
@@ -77,6 +131,8 @@ WHEEL = RuleSchema(
                            "`py3` for pure wheels)."),
         **_COMMON,
     },
+    edges=("build_deps", "srcs"),
+    check=_wheel_problem,
 )
 
 ALIAS = RuleSchema(
@@ -85,6 +141,7 @@ ALIAS = RuleSchema(
     example='alias(\n    name = "pytorch",\n    actual = select({">=cu128": ":2.7", "default": ":2.8"}),\n)',
     attrs={"actual": Attr(LABEL, "The target this alias stands for.", mandatory=True),
            "notes": _COMMON["notes"], "visibility": _COMMON["visibility"]},
+    edges=("actual",),
 )
 
 GIT_REPOSITORY = RuleSchema(
@@ -97,6 +154,7 @@ GIT_REPOSITORY = RuleSchema(
            "commit": Attr(STRING, "A commit hash; with a tag, the tag must point at it."),
            "submodules": Attr(BOOL, "Check out submodules recursively.", default=False),
            "notes": _COMMON["notes"], "visibility": _COMMON["visibility"]},
+    check=_git_problem,
 )
 
 HTTP_ARCHIVE = RuleSchema(
@@ -105,7 +163,7 @@ HTTP_ARCHIVE = RuleSchema(
     example='http_archive(\n    name = "src",\n    url = "https://example.org/x-1.0.tar.gz",\n'
             '    sha256 = "...",\n    strip_prefix = "x-1.0",\n)',
     attrs={"url": Attr(STRING, "The archive's URL.", mandatory=True),
-           "sha256": Attr(STRING, "The archive's sha256 (hex).", mandatory=True),
+           "sha256": Attr(SHA256, "The archive's sha256 (hex).", mandatory=True),
            "strip_prefix": Attr(STRING, "A leading directory to strip from the archive."),
            "notes": _COMMON["notes"], "visibility": _COMMON["visibility"]},
 )
@@ -134,12 +192,3 @@ PLATFORM = RuleSchema(
 RULES: dict[str, RuleSchema] = {r.kind: r for r in
                                 (CONTAINER_LAYER, WHEEL, ALIAS, GIT_REPOSITORY, HTTP_ARCHIVE, PLATFORM)}
 
-# Attributes whose values are labels of other targets, i.e. graph edges, in traversal order.
-EDGE_ATTRS: dict[str, tuple[str, ...]] = {
-    "container_layer": ("deps", "wheels"),
-    "wheel": ("build_deps", "srcs"),
-    "alias": ("actual",),
-    "git_repository": (),
-    "http_archive": (),
-    "platform": (),
-}

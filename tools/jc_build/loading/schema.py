@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..constraints import ConstraintSyntaxError, parse_constraint
@@ -26,14 +27,26 @@ def _check_constraints(v: list[str]) -> None:
             raise RuleCallError(str(exc)) from None
 
 
+def _no_problem(attr: str, value: Any) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class AttrType:
-    """A Starlark value type: how to recognise it and how to name it in errors and docs."""
+    """A Starlark value type: how to recognise it and how to name it in errors and docs.
+
+    ``check`` runs while loading (syntax, raising RuleCallError); ``validate`` runs at analysis
+    (``ConfiguredGraph.target``) and returns the problem with a value, so every command that
+    analyses the target reports it at the target's file:line:col. ``label`` types name targets:
+    their values become ``Target.deps`` and ``Label`` tuples in the typed view.
+    """
 
     name: str
     accepts: Callable[[Any], bool]
     normalize: Callable[[Any], Any] = lambda v: v
     check: Callable[[Any], None] = lambda v: None
+    validate: Callable[[str, Any], str | None] = _no_problem
+    label: bool = False
 
 
 def _as_list(v: Any) -> list[str]:
@@ -49,15 +62,52 @@ STRING_DICT = AttrType(
     lambda v: isinstance(v, dict) and all(isinstance(k, str) and isinstance(x, (str, int)) for k, x in v.items()),
     normalize=lambda v: {k: str(x) for k, x in v.items()})
 # Label syntax is checked where labels are resolved against the calling package (loading/packages.py).
-LABEL = AttrType("label string", lambda v: isinstance(v, str))
-LABEL_LIST = AttrType("list of label strings", _is_str_list)
+LABEL = AttrType("label string", lambda v: isinstance(v, str), label=True)
+LABEL_LIST = AttrType("list of label strings", _is_str_list, label=True)
 CONSTRAINTS = AttrType(
     "constraint string or list of constraint strings",
     lambda v: isinstance(v, str) or _is_str_list(v), normalize=_as_list, check=_check_constraints)
 STEPS = AttrType(
     "list of build steps (run(), copy(), env(), workdir(), apt_install(), pip_install())",
     lambda v: isinstance(v, list) and all(isinstance(s, dict) and "op" in s for s in v))
-DICT_LIST = AttrType("list of dicts", lambda v: isinstance(v, list) and all(isinstance(s, dict) for s in v))
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DIST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def variables_problem(what: str, values: Mapping[str, str]) -> str | None:
+    """Why ``values`` cannot be shell/Dockerfile variables (bad name, control character), or None."""
+    for k, v in values.items():
+        if not _VAR_NAME.fullmatch(k):
+            return f"{what} name '{k}' is not a valid variable name"
+        if any(ord(c) < 32 for c in v):
+            return f"{what} value of '{k}' contains a control character (newline?)"
+    return None
+
+
+def _steps_problem(attr: str, steps: list[dict[str, Any]]) -> str | None:
+    return next((p for s in steps if s["op"] == "env" and (p := variables_problem("env()", s["vars"]))), None)
+
+
+ENV_DICT = replace(STRING_DICT, validate=variables_problem)
+DIST = AttrType("string", lambda v: isinstance(v, str), validate=lambda attr, v: None if _DIST.match(v)
+                else f"{attr} '{v}' is not a distribution name")
+SHA256 = AttrType("string", lambda v: isinstance(v, str), validate=lambda attr, v: None if _SHA256.fullmatch(v)
+                  else f"{attr} '{v}' is not 64 hex digits")
+STEPS = replace(STEPS, validate=_steps_problem)
+IMAGE_FIELDS = ("repository", "tag", "date", "arch", "size")
+
+
+def _images_problem(attr: str, facts: tuple[dict[str, Any], ...]) -> str | None:
+    for fact in facts:
+        if set(fact) - set(IMAGE_FIELDS) or not fact.get("repository") or not fact.get("tag"):
+            return (f"each entry of '{attr}' needs 'repository' and 'tag' and may have 'date', 'arch', 'size'; "
+                    f"got {sorted(fact)}")
+    return None
+
+
+IMAGES = AttrType("list of dicts", lambda v: isinstance(v, list) and all(isinstance(s, dict) for s in v),
+                  validate=_images_problem)
 
 
 @dataclass(frozen=True)
@@ -68,6 +118,7 @@ class Attr:
     doc: str
     default: Any = None
     mandatory: bool = False
+    kinds: tuple[str, ...] = ()  # label attributes: the rule kinds a named target may have (aliases followed)
 
 
 @dataclass(frozen=True)
@@ -78,7 +129,15 @@ class RuleSchema:
     doc: str
     attrs: Mapping[str, Attr]
     example: str = ""
-    label_attrs: tuple[str, ...] = field(default=())
+    edges: tuple[str, ...] = ()  # label attributes in graph traversal order
+    check: Callable[[Any], str | None] = lambda fields: None  # rule-level problem of a typed view, or None
+
+    def problems(self, fields: Any) -> list[str]:
+        """What is wrong with a loaded target's values (typed view ``fields``), for analysis to report."""
+        found = [p for key, attr in self.attrs.items()
+                 if (value := getattr(fields, key)) is not None and (p := attr.type.validate(key, value))]
+        rule = self.check(fields)
+        return found + ([rule] if rule else [])
 
     def validate(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Check a call's keyword arguments; return all attributes with defaults filled in."""

@@ -10,7 +10,7 @@ from typing import Any
 import starlark as sl
 
 from ..errors import Location, StarlarkError
-from .labels import LabelSyntaxError, parse_label
+from ..labels import LabelSyntaxError, parse_label
 
 _GLOBALS = sl.Globals.extended_by([sl.LibraryExtension.StructType, sl.LibraryExtension.Json,
                                    sl.LibraryExtension.Print, sl.LibraryExtension.Map,

@@ -7,9 +7,8 @@ from the same nodes, and what the executor must stage (context files, input whee
 No Docker call happens here.
 """
 
-from .chains import builder_chain, build_deps_of, chain_of
-from .model import (PLAN_FORMAT_VERSION, SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, ContextFile, ImageTest, Node, Plan,
-                    Stage)
+from ..loading.rules import WHEELS_CONTEXT_DIR
+from .model import PLAN_FORMAT_VERSION, SECRET_CABUNDLE, ContextFile, ImageTest, Input, Node, Operation, Plan, Stage
 from .planner import make_plan
 
 __all__ = [
@@ -18,11 +17,10 @@ __all__ = [
     "WHEELS_CONTEXT_DIR",
     "ContextFile",
     "ImageTest",
+    "Input",
     "Node",
+    "Operation",
     "Plan",
     "Stage",
-    "build_deps_of",
-    "builder_chain",
-    "chain_of",
     "make_plan",
 ]

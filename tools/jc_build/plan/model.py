@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..loading.labels import Label
+from ..labels import Label
 from ..model import Platform
 
 # Bump when the rendering of nodes (Dockerfile text, generated commands) or their
@@ -19,7 +19,6 @@ from ..model import Platform
 PLAN_FORMAT_VERSION = 1
 
 SECRET_CABUNDLE = "cabundle"  # the host CA bundle, mounted at /run/secrets/cabundle
-WHEELS_CONTEXT_DIR = "wheels"  # where the executor stages a layer's input wheels in its context
 
 
 class ContextFile(NamedTuple):
@@ -36,13 +35,51 @@ class ImageTest(NamedTuple):
     digest: str  # sha256 hex of its content
 
 
+class Input(NamedTuple):
+    """One named input of a stage's key, as ``jcb explain`` compares them between two builds.
+
+    ``key`` names it in ``Stage.inputs_summary()`` (``file:src/x.c``, ``build_arg:X``, ``step:3``);
+    ``kind`` says how a change reads (``plan/inputs.py``); ``subject`` is what it is about (a
+    path, a variable name, a wheel's label); ``detail`` the value as a change names it.
+    """
+
+    key: str
+    value: str
+    kind: str = "value"
+    subject: str = ""
+    detail: str = ""
+
+
+class Operation:
+    """What one plan node does (``plan/ops.py`` holds one subclass per operation).
+
+    ``attrs`` are hashed into the node's digest; ``extra`` is shown but never hashed (cache
+    mounts, absolute paths, display names); ``render`` gives the node's Dockerfile lines;
+    ``inputs`` the named inputs it adds to its stage's key, for ``explain`` and ``--dry-run``.
+    """
+
+    OP: str = ""
+
+    def attrs(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def extra(self) -> dict[str, Any]:
+        return {}
+
+    def render(self) -> list[str]:
+        return []
+
+    def inputs(self, node: Node, stage_nodes: Mapping[str, Node]) -> list[Input]:
+        return []
+
+
 @dataclass(frozen=True, eq=False)
 class Node:
     """One operation of the plan's Merkle DAG.
 
     ``digest`` is the sha256 of the canonical JSON of ``{"v": PLAN_FORMAT_VERSION, "op": op,
-    "attrs": attrs, "inputs": inputs}``; ``extra`` holds what cannot change the output
-    (cache mounts, absolute paths, display names) and is never hashed.
+    "attrs": attrs, "inputs": inputs}`` (``canonical.node_digest``); ``extra`` holds what cannot
+    change the output and is never hashed; ``operation`` is the typed operation both come from.
     """
 
     digest: str
@@ -50,6 +87,7 @@ class Node:
     attrs: Mapping[str, Any]
     inputs: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    operation: Operation | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"digest": self.digest, "op": self.op, "attrs": dict(self.attrs), "inputs": list(self.inputs),
@@ -99,11 +137,20 @@ class Stage:
     def short_key(self) -> str:
         return self.key[:12]
 
+    def inputs(self) -> list[Input]:
+        """The named inputs that make the key, from every node's operation, after the stage's identity."""
+        by_digest: Mapping[str, Node] = {n.digest: n for n in self.nodes}
+        found = [Input("format", str(PLAN_FORMAT_VERSION), "format"), Input("label", str(self.label)),
+                 Input("kind", self.kind)]
+        for node in self.nodes:
+            if node.operation is not None:
+                found.extend(node.operation.inputs(node, by_digest))
+        return found
+
     def inputs_summary(self) -> dict[str, str]:
-        """The named inputs that make the key, e.g. ``{"base": "stage:<key>", "file:x.py": <digest>,
+        """The named inputs as a dict, e.g. ``{"base": "stage:<key>", "file:x.py": <digest>,
         "build_arg:X": "1", "step:3": "RUN ...", "platform:cuda_arch": "87", "wheel://x:wheel": <key>}``."""
-        from .render import summarize
-        return summarize(self)
+        return {i.key: i.value for i in self.inputs()}
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,45 +11,50 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..analysis.chains import builder_chain, image_chain
 from ..analysis.graph import ConfiguredGraph, Edges
 from ..cache.digest import sha256_file
 from ..errors import AnalysisError, Location
-from ..loading.labels import Label, parse_label
+from ..labels import Label
+from ..loading.rules import WHEELS_CONTEXT_DIR, context_path
 from ..loading.workspace import Workspace, image_name
 from ..model import Platform, Target
-from . import commands
+from . import ops, shell
 from .canonical import node_digest
-from .chains import builder_chain, check_layer_chain
-from .model import (SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, ContextFile, ImageTest, Node, Plan, Stage)
-from .render import CCACHE_DIR, render_dockerfile
+from .model import SECRET_CABUNDLE, ContextFile, ImageTest, Node, Operation, Plan, Stage
+from .steps import STEP_KINDS
 
 _FROM_LINE = re.compile(r"^\s*FROM\s", re.I | re.M)
-_DIST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
 
 
+BaseDigests = Callable[[str], str] | Mapping[str, str]
+
+
 def make_plan(graph: ConfiguredGraph, workspace: Workspace, root: Label, *,
-              base_digests: Mapping[str, str] | None = None) -> Plan:
+              base_digests: BaseDigests | None = None) -> Plan:
     """The plan that builds ``root`` (a container_layer or wheel, or an alias of one).
 
-    ``base_digests`` maps a base image reference to its digest when known; it becomes part of
-    the keys of every stage built on that image.
+    ``base_digests`` gives a base image reference's digest ("" when unknown): a resolver such as
+    ``execution.EngineBaseImages`` (asks the engine, pulling if told to) or a mapping. It becomes
+    part of the keys of every stage built on that image.
     """
-    return _Planner(graph, workspace, root, base_digests or {}).plan()
+    resolve = base_digests if callable(base_digests) else (lambda ref, known=base_digests or {}: known.get(ref, ""))
+    return _Planner(graph, workspace, root, resolve).plan()
 
 
 class _Planner:
     def __init__(self, graph: ConfiguredGraph, workspace: Workspace, root: Label,
-                 base_digests: Mapping[str, str]):
+                 base_digest: Callable[[str], str]):
         self.graph = graph
         self.workspace = workspace
         self.platform: Platform = graph.platform
         self.root = graph.resolve_alias(root)
-        self.base_digests = dict(base_digests)
+        self.base_digest = base_digest
         self.nodes: dict[str, Node] = {}
         self.stages: dict[str, Stage] = {}  # insertion order = execution order
         self._layer_memo: dict[tuple[Label, str], Stage] = {}
@@ -57,9 +62,9 @@ class _Planner:
         self._file_digests: dict[str, str] = {}
         self.edges: Edges = {}
         p = self.platform
-        self.platform_node = self._node("platform", {
+        self.platform_node = self._node(ops.PlatformValues({
             "l4t": p.l4t, "cuda": p.cuda, "cudnn": p.cudnn, "python": p.python, "distro": p.distro,
-            "arch": p.arch, "cuda_arch": list(p.cuda_arch), "oci_platform": p.oci_platform})
+            "arch": p.arch, "cuda_arch": list(p.cuda_arch), "oci_platform": p.oci_platform}))
 
     # -- entry ----------------------------------------------------------------------
     def plan(self) -> Plan:
@@ -72,8 +77,7 @@ class _Planner:
         if target.kind == "wheel":
             root_stage = self.wheel_stage(self.root, forced=False)
         else:
-            chain = self.graph.chain(self.root, self.edges)
-            check_layer_chain(self.graph, chain, f"the image of {self.root}", target.location)
+            chain = image_chain(self.graph, self.root, self.edges)
             base: Stage | None = None
             for label in chain:
                 base = self.layer_stage(label, base)
@@ -110,9 +114,10 @@ class _Planner:
             base = stage
 
     # -- nodes ----------------------------------------------------------------------
-    def _node(self, op: str, attrs: Mapping[str, Any], inputs: tuple[str, ...] | list[str] = (),
-              **extra: Any) -> Node:
-        node = Node(node_digest(op, attrs, inputs), op, dict(attrs), tuple(inputs), extra)
+    def _node(self, operation: Operation, inputs: tuple[str, ...] | list[str] = ()) -> Node:
+        attrs = operation.attrs()
+        node = Node(node_digest(operation.OP, attrs, inputs), operation.OP, attrs, tuple(inputs), operation.extra(),
+                    operation)
         self.nodes.setdefault(node.digest, node)
         return node
 
@@ -124,7 +129,7 @@ class _Planner:
 
     def _base_image_node(self) -> Node:
         ref = self.platform.base_image
-        return self._node("source.image", {"ref": ref, "digest": self.base_digests.get(ref, "")})
+        return self._node(ops.BaseImage(ref, self.base_digest(ref)))
 
     # -- layers ---------------------------------------------------------------------
     def layer_stage(self, label: Label, base: Stage | None) -> Stage:
@@ -132,28 +137,18 @@ class _Planner:
         if memo in self._layer_memo:
             return self._layer_memo[memo]
         target = self.graph.target(label)
-        wheels = [self.wheel_stage(w, forced=bool(target.attrs.get("builder"))) for w in self._wheels_of(label)]
+        wheels = [self.wheel_stage(self.graph.resolve_alias(w), forced=target.fields.builder)
+                  for w in self.graph.configured_deps(label, "wheels", self.edges)]
         b = _StageBuilder(self, target, "layer", base)
         b.common()
         if wheels:
             b.wheel_install(wheels)
         b.steps(compile=False)
         b.fragment()
-        b.add("layer.result", {"label": str(label)})
+        b.add(ops.LayerResult(str(label)))
         stage = b.finish(wheel_inputs=[w.key for w in wheels])
         self._layer_memo[memo] = stage
         return stage
-
-    def _wheels_of(self, label: Label) -> list[Label]:
-        target = self.graph.target(label)
-        n_deps, n_wheels = len(target.attrs["deps"]), len(target.attrs["wheels"])
-        wheels = [self.graph.resolve_alias(w) for w in self.edges[label][n_deps:n_deps + n_wheels]]
-        for w in wheels:
-            kind = self.graph.target(w).kind
-            if kind != "wheel":
-                raise AnalysisError(f"{label} lists {w} in wheels, but it is a {kind}, not a wheel",
-                                    target.location)
-        return wheels
 
     # -- wheels ---------------------------------------------------------------------
     def wheel_stage(self, label: Label, forced: bool) -> Stage:
@@ -161,41 +156,35 @@ class _Planner:
         if memo in self._wheel_memo:
             return self._wheel_memo[memo]
         target = self.graph.target(label)
-        attrs = target.attrs
-        dist = attrs["dist"]
-        if not _DIST.match(dist):
-            raise AnalysisError(f"{label}: dist '{dist}' is not a distribution name", target.location)
+        f = target.fields
+        dist = f.dist
         chain = builder_chain(self.graph, label, self.edges)
         base: Stage | None = None
         for layer in chain:
             base = self.layer_stage(layer, base)
-        srcs = self._sources_of(label)
-        has_steps = bool(attrs["steps"]) or bool(attrs.get("dockerfile"))
-        if not srcs and not has_steps:
-            raise AnalysisError(f"wheel {label} has no srcs and no steps: nothing to build", target.location)
-        build_args = dict(attrs["build_args"])
-        index_url = attrs.get("index_url") or ""
+        srcs = [self.graph.resolve_alias(s) for s in self.graph.configured_deps(label, "srcs", self.edges)]
+        has_steps = bool(f.steps) or bool(f.dockerfile)
+        build_args = dict(f.build_args)
+        index_url = f.index_url or ""
         if index_url:
             build_args.setdefault("JCB_FORCE_BUILD", "1" if forced else "0")
         b = _StageBuilder(self, target, "wheel", base, build_args=build_args)
         b.common()
         if index_url:
-            spec = attrs.get("index_spec") or (f"{dist}=={attrs['version']}" if attrs.get("version") else dist)
-            b.exec(commands.index_lookup(index_url, spec), name="index", cache=("pip",), network_tool=True)
+            spec = f.index_spec or (f"{dist}=={f.version}" if f.version else dist)
+            b.exec(shell.index_lookup(index_url, spec), name="index", cache=("pip",), network_tool=True)
         dests: list[str] = []
         for i, src in enumerate(srcs):
-            dest = commands.SRC_DIR if i == 0 else f"{commands.EXTRA_SRC_DIR}/{src.name}"
+            dest = shell.SRC_DIR if i == 0 else f"{shell.EXTRA_SRC_DIR}/{src.name}"
             dests.append(dest)
             b.source(src, dest, tmp=f"/tmp/jcb-src-{i}", guard=bool(index_url))
         b.steps(compile=True, guard=bool(index_url))
         if not has_steps:
-            b.exec(commands.default_wheel_build(dests[0]), name="step:default", cache=("pip", "ccache"),
+            b.exec(shell.default_wheel_build(dests[0]), name="step:default", cache=("pip", "ccache"),
                    network_tool=True, guard=bool(index_url))
         b.fragment()
-        python_tag = attrs.get("python_tag") or self.platform.python_tag
-        b.add("wheel.export", {"label": str(label), "dist": dist, "python_tag": python_tag, "from": "build",
-                               "dir": commands.WHEELS_DIR,
-                               "check": commands.wheel_check(str(label), dist)})
+        python_tag = f.python_tag or self.platform.python_tag
+        b.add(ops.WheelExport(str(label), dist, python_tag, shell.WHEELS_DIR, shell.wheel_check(str(label), dist)))
         stage = b.finish(builder_chain=tuple(s.key for s in self._chain_stages(chain)), dist=dist,
                          python_tag=python_tag)
         self._wheel_memo[memo] = stage
@@ -209,16 +198,6 @@ class _Planner:
             stages.append(base)
         return stages
 
-    def _sources_of(self, label: Label) -> list[Label]:
-        target = self.graph.target(label)
-        n = len(target.attrs["build_deps"])
-        srcs = [self.graph.resolve_alias(s) for s in self.edges[label][n:n + len(target.attrs["srcs"])]]
-        for src in srcs:
-            kind = self.graph.target(src).kind
-            if kind not in ("git_repository", "http_archive"):
-                raise AnalysisError(f"wheel {label} lists {src} in srcs, but it is a {kind}, not a "
-                                    "git_repository or http_archive", target.location)
-        return srcs
 
 
 class _StageBuilder:
@@ -230,7 +209,7 @@ class _StageBuilder:
         self.target = target
         self.kind = kind
         self.base = base
-        self.build_args = dict(target.attrs["build_args"] if build_args is None else build_args)
+        self.build_args = dict(target.fields.build_args if build_args is None else build_args)
         self.nodes: list[Node] = []
         self.head: Node | None = None
         self.secrets: set[str] = set()
@@ -249,10 +228,10 @@ class _StageBuilder:
             self.nodes.append(node)
         return node
 
-    def add(self, op: str, attrs: Mapping[str, Any], extra_inputs: tuple[str, ...] | list[str] = (),
-            **extra: Any) -> Node:
+    def add(self, operation: Operation, extra_inputs: tuple[str, ...] | list[str] = ()) -> Node:
+        """Append ``operation`` to the stage: its inputs are the previous node, then ``extra_inputs``."""
         assert self.head is not None
-        node = self.p._node(op, attrs, (self.head.digest, *extra_inputs), **extra)
+        node = self.p._node(operation, (self.head.digest, *extra_inputs))
         self.head = self.keep(node)
         return node
 
@@ -264,54 +243,42 @@ class _StageBuilder:
         else:
             base_digest = self.base.key
         self.keep(self.p.platform_node)
-        self.head = self.p._node("from", {"as": "build" if self.kind == "wheel" else ""},
+        self.head = self.p._node(ops.From("build" if self.kind == "wheel" else ""),
                                  (base_digest, self.p.platform_node.digest))
         self.keep(self.head)
-        self._check_values("build_args", self.build_args)
         if self.build_args:
-            self.add("args", {"build_args": self.build_args})
-        env = self.target.attrs["env"]
-        self._check_values("env", env)
+            self.add(ops.Args(self.build_args))
+        env = self.target.fields.env
         if env:
-            self.add("env", {"vars": dict(env)})
-        files = sorted(set(self.target.attrs["files"]), key=_context_path)  # their order cannot change the output
+            self.add(ops.Env(dict(env)))
+        files = sorted(set(self.target.fields.files), key=context_path)  # their order cannot change the output
         if files:
             file_nodes = [self.file_node(f) for f in files]
-            self.add("context", {"files": {n.attrs["path"]: n.attrs["digest"] for n in file_nodes}},
+            self.add(ops.Context({n.attrs["path"]: n.attrs["digest"] for n in file_nodes}),
                      [n.digest for n in file_nodes])
 
-    def _check_values(self, what: str, values: Mapping[str, str]) -> None:
-        for k, v in values.items():
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
-                raise AnalysisError(f"{self.target.label}: {what} name '{k}' is not a valid variable name",
-                                    self.where)
-            if any(ord(c) < 32 for c in v):
-                raise AnalysisError(f"{self.target.label}: {what} value of '{k}' contains a control character "
-                                    "(newline?)", self.where)
-
     def file_node(self, entry: str) -> Node:
-        """A file by content; its context path is its package-relative path (see ``_context_path``)."""
-        rel = _context_path(entry)
-        if self.kind == "layer" and (rel == WHEELS_CONTEXT_DIR or rel.startswith(WHEELS_CONTEXT_DIR + "/")):
-            raise AnalysisError(f"{self.target.label}: file '{rel}' would clash with the wheels/ directory "
-                                "jcb stages into the build context; rename it", self.where)
+        """A file by content; its context path is its package-relative path (see ``context_path``)."""
+        rel = context_path(entry)
         path = self.p.graph.loader.file_path(self.target.label.package, entry)
         digest = self.p._file_digest(path)
         self.files[rel] = ContextFile(os.fspath(path.absolute()), digest)
-        return self.keep(self.p._node("source.file", {"path": rel, "digest": digest},
-                                      abspath=os.fspath(path.absolute())))
+        return self.keep(self.p._node(ops.SourceFile(rel, digest, os.fspath(path.absolute()))))
 
     def exec(self, cmd: str, *, name: str, network: str = "default", secrets: list[str] | tuple[str, ...] = (),
              cache: tuple[str, ...] = (), network_tool: bool = False, guard: bool = False,
-             mounts: list[dict[str, str]] | None = None, op: str = "exec",
-             extra_inputs: tuple[str, ...] | list[str] = (), declared: bool = False, **extra: Any) -> Node:
+             mounts: tuple[dict[str, str], ...] = (), extra_inputs: tuple[str, ...] | list[str] = (),
+             declared: bool = False, wheel_labels: tuple[str, ...] | None = None) -> Node:
+        """A RUN step; a network tool gets the host CA bundle; ``wheel_labels`` makes it the wheel install."""
         ids = set(secrets)
         if network_tool and network != "none":
             ids.add(SECRET_CABUNDLE)
         self.secrets |= ids
         self.networks.append((name, network, declared))
-        attrs = {"cmd": cmd, "network": network, "secrets": sorted(ids), "guard": guard, "mounts": mounts or []}
-        return self.add(op, attrs, extra_inputs, name=name, cache=[self.cache_mount(c) for c in cache], **extra)
+        fields = dict(cmd=cmd, name=name, network=network, secrets=tuple(sorted(ids)), guard=guard, mounts=mounts,
+                      cache=tuple(self.cache_mount(c) for c in cache))
+        operation = ops.Exec(**fields) if wheel_labels is None else ops.WheelInstall(**fields, wheel_labels=wheel_labels)
+        return self.add(operation, extra_inputs)
 
     def cache_mount(self, kind: str) -> dict[str, str]:
         """BuildKit cache mounts: never part of a key; ids per distro/arch so caches do not mix."""
@@ -324,79 +291,35 @@ class _StageBuilder:
             return {"target": "/var/lib/apt/lists", "id": f"jcb-apt-lists-{p.distro}-{p.arch}",
                     "sharing": "locked"}
         if kind == "ccache":
-            return {"target": CCACHE_DIR, "id": f"jcb-ccache-{p.name}", "sharing": "shared"}
+            return {"target": ops.CCACHE_DIR, "id": f"jcb-ccache-{p.name}", "sharing": "shared"}
         raise ValueError(kind)
 
     def wheel_install(self, wheels: list[Stage]) -> None:
-        mount = {"type": "bind", "source": WHEELS_CONTEXT_DIR, "target": commands.WHEELS_MOUNT}
-        self.exec(commands.wheel_install(), name="wheels", network="none", mounts=[mount], op="wheel.install",
-                  extra_inputs=[w.key for w in wheels], wheel_labels=[f"wheel:{w.label}" for w in wheels])
+        mount = {"type": "bind", "source": WHEELS_CONTEXT_DIR, "target": shell.WHEELS_MOUNT}
+        self.exec(shell.wheel_install(), name="wheels", network="none", mounts=(mount,),
+                  extra_inputs=[w.key for w in wheels], wheel_labels=tuple(str(w.label) for w in wheels))
 
     def source(self, label: Label, dest: str, tmp: str, guard: bool) -> None:
         target = self.p.graph.target(label)
-        a = target.attrs
+        a = target.fields
         if target.kind == "git_repository":
-            tag, commit = a.get("tag") or "", a.get("commit") or ""
-            if not tag and not commit:
-                raise AnalysisError(f"{label} pins neither a tag nor a commit; a build needs a fixed source",
-                                    target.location)
-            node = self.keep(self.p._node("source.git", {"remote": a["remote"], "tag": tag, "commit": commit,
-                                                         "submodules": bool(a.get("submodules"))},
-                                            name=f"source:{label}"))
-            cmd = commands.git_fetch(a["remote"], tag, commit, bool(a.get("submodules")), dest)
+            tag, commit = a.tag or "", a.commit or ""
+            node = self.keep(self.p._node(ops.GitSource(a.remote, tag, commit, a.submodules, f"source:{label}")))
+            cmd = shell.git_fetch(a.remote, tag, commit, a.submodules, dest)
         else:
-            sha = a["sha256"].lower()
-            if not re.fullmatch(r"[0-9a-f]{64}", sha):
-                raise AnalysisError(f"{label}: sha256 '{a['sha256']}' is not 64 hex digits", target.location)
-            node = self.keep(self.p._node("source.http", {"url": a["url"], "sha256": sha,
-                                                          "strip_prefix": a.get("strip_prefix") or ""},
-                                            name=f"source:{label}"))
-            cmd = commands.http_fetch(a["url"], sha, a.get("strip_prefix") or "", dest, tmp)
+            sha = a.sha256.lower()
+            node = self.keep(self.p._node(ops.HttpSource(a.url, sha, a.strip_prefix or "", f"source:{label}")))
+            cmd = shell.http_fetch(a.url, sha, a.strip_prefix or "", dest, tmp)
         self.exec(cmd, name=f"fetch:{label}", network_tool=True, guard=guard, extra_inputs=[node.digest])
 
     def steps(self, *, compile: bool, guard: bool = False) -> None:
-        """The target's ``steps``; in wheel stages they are compile steps (ccache, index guard)."""
-        for step in self.target.attrs["steps"]:
+        """The target's ``steps`` (``plan/steps.py``); in wheel stages they are compile steps (ccache, guard)."""
+        for step in self.target.fields.steps:
             self.step_no += 1
-            name = f"step:{self.step_no}"
-            op = step.get("op")
-            if op == "run":
-                cmd = step["cmd"]
-                network = step.get("network") or "default"
-                cache = []
-                if commands.PIP_TOOLS.search(cmd):
-                    cache.append("pip")
-                if commands.APT_TOOLS.search(cmd):
-                    cache += ["apt-cache", "apt-lists"]
-                if compile:
-                    cache.append("ccache")
-                self.exec(cmd, name=name, network=network, secrets=list(step.get("secrets") or []),
-                          cache=tuple(cache), network_tool=bool(commands.NETWORK_TOOLS.search(cmd)), guard=guard,
-                          declared=True)
-            elif op == "apt_install":
-                self.exec(commands.apt_install(step["packages"]), name=name, cache=("apt-cache", "apt-lists"),
-                          network_tool=True, guard=guard)
-            elif op == "pip_install":
-                self.exec(commands.pip_install(step["packages"], step.get("index_url") or "",
-                                               step.get("extra_args") or []),
-                          name=name, cache=("pip",), network_tool=True, guard=guard)
-            elif op == "env":
-                self._check_values("env()", step["vars"])
-                self.add("env", {"vars": dict(step["vars"])}, name=name)
-            elif op == "workdir":
-                self.add("workdir", {"path": step["path"]}, name=name)
-            elif op == "copy":
-                src = _context_path(step["src"])
-                if src not in self.files:
-                    raise AnalysisError(f"{self.target.label}: copy() source '{step['src']}' is not listed in "
-                                        "files (only listed package files enter the build context)", self.where)
-                file_node = self.file_node(step["src"])
-                self.add("copy", {"src": src, "dst": step["dst"]}, [file_node.digest], name=name)
-            else:
-                raise AnalysisError(f"{self.target.label}: unknown build step {step!r}", self.where)
+            STEP_KINDS[step["op"]](self, step, f"step:{self.step_no}", compile, guard)  # op checked at analysis
 
     def fragment(self) -> None:
-        rel = self.target.attrs.get("dockerfile")
+        rel = self.target.fields.dockerfile
         if not rel:
             return
         path = self.package_dir / rel
@@ -405,9 +328,8 @@ class _StageBuilder:
             raise AnalysisError(f"{self.target.label}: dockerfile '{rel}' has a FROM line; a fragment continues "
                                 "the stage jcb starts (drop the FROM)", self.where)
         digest = self.p._file_digest(path)
-        file_node = self.keep(self.p._node("source.file", {"path": Path(rel).as_posix(), "digest": digest},
-                                           abspath=os.fspath(path.absolute())))
-        self.add("fragment", {"path": Path(rel).as_posix(), "digest": digest}, [file_node.digest], text=text)
+        file_node = self.keep(self.p._node(ops.SourceFile(Path(rel).as_posix(), digest, os.fspath(path.absolute()))))
+        self.add(ops.Fragment(Path(rel).as_posix(), digest, text), [file_node.digest])
         if re.search(r"^\s*RUN\s", text, re.I | re.M):
             self.networks.append((f"dockerfile:{rel}", "default", False))  # its RUNs may need the network
 
@@ -420,14 +342,14 @@ class _StageBuilder:
         label = self.target.label
         tests: list[ImageTest] = []
         if self.kind == "layer":
-            for rel in self.target.attrs.get("tests") or []:
+            for rel in self.target.fields.tests:
                 path = self.package_dir / rel
                 tests.append(ImageTest(os.fspath(path.absolute()), self.p._file_digest(path)))
         base = ("stage", self.base.key) if self.base else ("image", self.p.platform.base_image)
         stage = Stage(
             key=key, label=label, kind=self.kind, platform=self.p.platform.name,
-            oci_platform=self.p.platform.oci_platform, dockerfile=render_dockerfile(self.nodes), base=base,
-            base_digest="" if self.base else self.p.base_digests.get(self.p.platform.base_image, ""),
+            oci_platform=self.p.platform.oci_platform, dockerfile=ops.render_dockerfile(self.nodes), base=base,
+            base_digest="" if self.base else self.p.base_digest(self.p.platform.base_image),
             context_files=dict(sorted(self.files.items())), wheel_inputs=list(wheel_inputs or []),
             build_args=dict(sorted(self.build_args.items())), secrets=tuple(sorted(self.secrets)),
             image_name=_intermediate_name(self.target, key) if self.kind == "layer" else None,
@@ -450,20 +372,6 @@ class _StageBuilder:
                       f"the stage runs with network={network} (no per-RUN --network on BuildKit v0.8)"
                       for name in lost)
         return {"network": network, "notes": notes}
-
-
-def _clean(rel: str) -> str:
-    """A package-relative path in one spelling: ``./a//b`` -> ``a/b``."""
-    return Path(rel).as_posix()
-
-
-def _context_path(entry: str) -> str:
-    """Where a ``files`` entry lands in the build context: its package-relative path, or, for another
-    package's file (``//ml/mamba/causalconv1d:set_cuda_archs.py``), ``_pkgs/<package>/<file>``."""
-    if entry.startswith("//"):
-        label = parse_label(entry)
-        return f"_pkgs/{label.package}/{_clean(label.name)}"
-    return _clean(entry)
 
 
 def _intermediate_name(target: Target, key: str) -> str:

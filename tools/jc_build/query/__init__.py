@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from ..errors import UsageError
-from ..loading.labels import Label
+from ..labels import Label
 from ..suggest import did_you_mean
 from .evaluator import evaluate
 from .output import ORDERS, OUTPUTS

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import JcbError, Location
-from ..loading.labels import Label, parse_label
+from ..labels import Label, parse_label
 from .ast import Call, Int, Let, Node, Regex, SetOp, Var, Word
 from .protocol import QueryGraph
 from .starlark import to_starlark

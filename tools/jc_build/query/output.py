@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..loading.labels import Label
+from ..labels import Label
 from ..loading.rules import RULES
 from ..model import Target
 from .protocol import QueryGraph

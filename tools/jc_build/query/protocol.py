@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from ..loading.labels import Label
+from ..labels import Label
 from ..model import Target
 
 

@@ -6,7 +6,8 @@ import argparse
 import json
 
 from ..context import Context
-from .build import add_cache_dir
+from ..options import add_cache_dir
+from ..services import open_cache
 
 HELP = "show the local cache's size or shrink it"
 DESCRIPTION = """\
@@ -41,7 +42,6 @@ def _size(n: float) -> str:
 def run(ctx: Context) -> int:
     from ...cache import parse_size
     from ...errors import UsageError
-    from .build import open_cache
     if ctx.args.cache_command == "gc":
         try:
             limit = parse_size(ctx.args.max_size)

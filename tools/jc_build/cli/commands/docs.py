@@ -63,7 +63,7 @@ def run(ctx: Context) -> int:
 def _packages(ctx: Context, text: str) -> list[str]:
     """Package directories a pattern, label or jetson-containers name designates."""
     from ...errors import UsageError
-    from ...loading.labels import Label, LabelSyntaxError, parse_pattern
+    from ...labels import Label, LabelSyntaxError, parse_pattern
     if not text.startswith("//"):
         return [ctx.graph.shorthand().lookup(text).package]
     try:

@@ -5,15 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..context import Context
-from .build import (
-    add_builder,
-    add_cache_dir,
-    add_remote_cache,
-    make_plans,
-    open_cache,
-    open_remote_cache,
-    resolve_targets,
-)
+from ..options import add_engine_and_caches
+from ..services import detect_engine, make_executor, make_plans, resolve_targets
 
 HELP = "say which changed input makes each stage of a target rebuild"
 DESCRIPTION = """\
@@ -30,18 +23,15 @@ examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", help="a label, pattern or jetson-containers name")
-    add_builder(parser)
-    add_cache_dir(parser)
-    add_remote_cache(parser)
+    add_engine_and_caches(parser)
 
 
 def run(ctx: Context) -> int:
-    from ...engine import detect_engine
-    from ...execution import Executor, default_jobs
+    from ...execution import default_jobs
     labels = resolve_targets(ctx, [ctx.args.target])
-    engine = detect_engine(ctx.args.builder)
+    engine = detect_engine(ctx)
     plans = make_plans(ctx, labels, engine, pull_base=False)
-    executor = Executor(engine, open_cache(ctx), ctx.platform, open_remote_cache(ctx))
+    executor = make_executor(ctx, engine)
     explained = executor.explain(plans, default_jobs())
     for stage, lines in explained:
         for line in lines:

@@ -31,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"output format: {', '.join(OUTPUTS)} (default: label)")
     parser.set_defaults(trailing_words="expression")
     parser.add_argument("--order", choices=("sorted", "build", "query"), default="sorted",
-                        help="sorted: by label (default); build: the image-chain order, deps first; "
+                        help="sorted: by label (default); build: the image's layer chain in jetson-containers' "
+                             "build order, ending with the target (wheels, sources and layers only builders use "
+                             "are left out); "
                              "query: as evaluated (e.g. a somepath in path order)")
 
 

@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 from ..context import Context
-from .autotag import add_image_arguments
+from ..options import add_image_arguments
+from ..services import detect_engine, image_for
 
 HELP = "build if needed, then run a container of a target"
 DESCRIPTION = """\
@@ -33,9 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context) -> int:
-    from ...engine import detect_engine
     from ...errors import UsageError
-    from .autotag import image_for
     args = ctx.args
     argv = args.command_argv
     volumes = []
@@ -47,7 +46,7 @@ def run(ctx: Context) -> int:
     data = (args.data or ctx.workspace.root / "data").resolve()
     data.mkdir(parents=True, exist_ok=True)
     image = image_for(ctx, args.target, registry=args.registry or ctx.workspace.registry, progress=args.progress)
-    engine = detect_engine(args.builder)
+    engine = detect_engine(ctx)
     runtime = "nvidia" if "nvidia" in engine.runtimes() else None
     ctx.err.write(f"jcb: running {image}{' with the nvidia runtime' if runtime else ''}\n")
     return engine.run(image, argv, runtime=runtime, network="host", volumes=[(str(data), "/data"), *volumes],

@@ -34,10 +34,6 @@ class Label:
         prefix = f"@{self.root}//" if self.root else "//"
         return f"{prefix}{self.package}:{self.name}"
 
-    @property
-    def package_label(self) -> str:
-        return f"//{self.package}"
-
 
 def _check_package(path: str, text: str) -> None:
     if path.startswith("/") or "\\" in path:

@@ -16,7 +16,7 @@ from jc_build.cache import LocalCache
 from jc_build.engine import BatchRequest, SolveFailed, SolveRequest, SolveResult
 from jc_build.engine.model import LogCallback
 from jc_build.execution import BuildOptions, BuildReport, Executor
-from jc_build.loading.labels import parse_label
+from jc_build.labels import parse_label
 from jc_build.loading.packages import PackageLoader
 from jc_build.loading.workspace import load_workspace
 from jc_build.plan import Plan, make_plan
@@ -141,7 +141,7 @@ class Harness:
     def build(self, *targets: str, jobs: int = 2, keep_going: bool = False, run_tests: bool = True,
               event_log: Path | None = None) -> BuildReport:
         self.graph = load_graph(self.root)  # a fresh load, as a new jcb process would do
-        executor = Executor(self.engine, self.cache, self.graph.platform)
+        executor = Executor(self.engine, self.cache)
         options = BuildOptions(jobs=jobs, keep_going=keep_going, run_tests=run_tests, progress="plain",
                                event_log=event_log)
         with open(self.root / "progress.log", "a") as stream:

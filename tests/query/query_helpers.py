@@ -6,24 +6,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from jc_build.errors import AnalysisError, Location
-from jc_build.loading.labels import Label, LabelSyntaxError, parse_label, parse_pattern
-from jc_build.loading.rules import EDGE_ATTRS, RULES
+from jc_build.labels import Label, LabelSyntaxError, parse_label, parse_pattern
+from jc_build.loading import fields
+from jc_build.loading.rules import RULES
 from jc_build.model import Target
 from jc_build.suggest import did_you_mean
 
 
 def make_target(pkg: str, line: int, kind: str, /, **kwargs: Any) -> Target:
     """A target as the loader makes it: validated attrs, edge attrs as absolute labels."""
-    attrs = RULES[kind].validate(kwargs)
-    deps: list[Label] = []
-    for attr in EDGE_ATTRS[kind]:
-        value = attrs[attr]
-        resolved = [parse_label(item, current_package=pkg)
-                    for item in ([value] if isinstance(value, str) else value)]
-        attrs[attr] = str(resolved[0]) if isinstance(value, str) else [str(item) for item in resolved]
-        deps.extend(resolved)
-    return Target(Label(pkg, attrs["name"]), kind, attrs, Location(f"pkgs/{pkg}/BUILD.star", line, 1),
-                  f"pkgs/{pkg}/BUILD.star", deps)
+    return fields.make_target(kind, RULES[kind].validate(kwargs), pkg,
+                              Location(f"pkgs/{pkg}/BUILD.star", line, 1), f"pkgs/{pkg}/BUILD.star")
 
 
 class FakeGraph:

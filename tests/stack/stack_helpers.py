@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 from jc_build.analysis.graph import ConfiguredGraph
-from jc_build.loading.labels import Label, parse_label
+from jc_build.labels import Label, parse_label
 from jc_build.loading.packages import PackageLoader
 from jc_build.loading.workspace import load_workspace
 

@@ -1,12 +1,16 @@
-"""Image chains: the ordered layers an image (or a wheel's builder) is made of."""
+"""Image chains: the ordered layers an image (or a wheel's builder) is made of.
+
+The order is jetson-containers' (``ConfiguredGraph.chain``): deps before dependants, declared
+order, first occurrence kept. The plan layer turns each chain into stages, bottom first.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..analysis.graph import ConfiguredGraph, Edges
-from ..errors import AnalysisError
-from ..loading.labels import Label
+from ..errors import AnalysisError, Location
+from ..labels import Label
+from .graph import ConfiguredGraph, Edges
 
 
 def chain_of(graph: ConfiguredGraph, labels: Iterable[Label], edges: Edges | None = None) -> list[Label]:
@@ -31,8 +35,7 @@ def build_deps_of(graph: ConfiguredGraph, wheel: Label, edges: Edges | None = No
     target = graph.target(wheel)
     if target.kind != "wheel":
         raise AnalysisError(f"{wheel} is a {target.kind}, not a wheel", target.location)
-    edges = edges if edges is not None else graph.closure(wheel)
-    return list(edges[wheel][:len(target.attrs["build_deps"])])
+    return graph.configured_deps(wheel, "build_deps", edges if edges is not None else graph.closure(wheel))
 
 
 def builder_chain(graph: ConfiguredGraph, wheel: Label, edges: Edges | None = None) -> list[Label]:
@@ -47,17 +50,21 @@ def builder_chain(graph: ConfiguredGraph, wheel: Label, edges: Edges | None = No
     return chain
 
 
-def check_layer_chain(graph: ConfiguredGraph, chain: list[Label], what: str, location=None) -> None:
-    """AnalysisError unless ``chain`` holds only container layers, one version per package."""
+def image_chain(graph: ConfiguredGraph, root: Label, edges: Edges | None = None) -> list[Label]:
+    """The layers of ``root``'s image, bottom first; AnalysisError if a package is there at two versions."""
+    edges = edges if edges is not None else graph.closure(root)
+    chain = graph.chain(root, edges)
+    check_layer_chain(graph, chain, f"the image of {root}", graph.target(root).location)
+    return chain
+
+
+def check_layer_chain(graph: ConfiguredGraph, chain: list[Label], what: str, location: Location) -> None:
+    """AnalysisError unless ``chain`` holds one version per package (kinds are checked by the graph)."""
     versions: dict[tuple[str, str], Label] = {}
     for label in chain:
-        target = graph.target(label)
-        if target.kind != "container_layer":
-            raise AnalysisError(f"{what} would contain {label}, a {target.kind}: layer deps and build_deps "
-                                "must be container_layer targets", location or target.location)
         key = graph.package_key(label)
+        assert key is not None, f"{label} in a chain is not a container_layer"
         if key in versions and versions[key] != label:
             raise AnalysisError(f"{what} would hold two versions of '{key[1]}': {versions[key]} and {label}; "
-                                "depend on one version (or on the package's default alias)",
-                                location or target.location)
-        versions.setdefault(key, label)  # type: ignore[arg-type]
+                                "depend on one version (or on the package's default alias)", location)
+        versions.setdefault(key, label)

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from ..cache import CacheBackend, LocalCache, RegistryCache, TieredCache
-from ..engine import BatchEngine, Engine, EngineError
-from ..errors import BuildError
+from ..engine import BatchEngine, Engine
 from ..model import Platform
 from ..plan import Plan, Stage
 from .batch_runner import BatchRunner
@@ -45,26 +44,6 @@ class BuildReport:
     estimate: Estimate | None = None  # made before the build started the stages it built
 
 
-def base_digests(engine: Engine, platform: Platform, pull: bool = True) -> dict[str, str]:
-    """The platform's base image ID (pulled if absent) for the plan's keys; without ``pull``, an
-    absent image gives no digest (a dry run does not download anything)."""
-    ref = platform.base_image
-    image_id = engine.image_id(ref)
-    if image_id is None and not pull:
-        return {}
-    if image_id is None:
-        try:
-            pulled = engine.pull(ref)
-        except EngineError as exc:
-            raise BuildError(f"base image {ref} of platform '{platform.name}' is not present locally and "
-                             f"cannot be pulled: {exc}") from None
-        image_id = engine.image_id(ref) if pulled else None
-        if image_id is None:
-            raise BuildError(f"base image {ref} of platform '{platform.name}' is neither present locally "
-                             "nor in its registry")
-    return {ref: image_id}
-
-
 def merged_stages(plans: Sequence[Plan]) -> list[Stage]:
     """The stages of several plans, each key once, deps before dependants."""
     stages: dict[str, Stage] = {}
@@ -74,20 +53,28 @@ def merged_stages(plans: Sequence[Plan]) -> list[Stage]:
     return list(stages.values())
 
 
-class Executor:
-    """Runs plans for one platform on ``engine``, with results in ``local`` and, if given, ``remote``
-    (read-through, write-through unless it is read-only; layer images pushed and pulled too)."""
+def plans_platform(plans: Sequence[Plan]) -> Platform:
+    """The one platform of ``plans`` (every plan of one build is made for the same platform)."""
+    platforms = {plan.platform for plan in plans}
+    if len(platforms) != 1:
+        raise ValueError(f"plans of one build need one platform, got {sorted(p.name for p in platforms)}")
+    return next(iter(platforms))
 
-    def __init__(self, engine: Engine, local: LocalCache, platform: Platform, remote: RegistryCache | None = None):
+
+class Executor:
+    """Runs plans on ``engine`` for the platform they were made for, with results in ``local`` and,
+    if given, ``remote`` (read-through, write-through unless it is read-only; layer images pushed
+    and pulled too)."""
+
+    def __init__(self, engine: Engine, local: LocalCache, remote: RegistryCache | None = None):
         self.engine = engine
         self.local = local
         self.cache: CacheBackend = local if remote is None else TieredCache(local, remote, on_warning=remote.warn)
         self.images = None if remote is None else RemoteImages(remote)
-        self.platform = platform
 
-    def runner(self, progress: Progress, run_tests: bool = True) -> StageRunner:
-        return StageRunner(self.engine, self.cache, self.local.root, self.platform, progress, run_tests=run_tests,
-                           remote=self.images)
+    def runner(self, plans: Sequence[Plan], progress: Progress, run_tests: bool = True) -> StageRunner:
+        return StageRunner(self.engine, self.cache, self.local.root, plans_platform(plans), progress,
+                           run_tests=run_tests, remote=self.images)
 
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
         """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""
@@ -96,7 +83,7 @@ class Executor:
         progress = make_progress(options.progress, stream)
         try:
             with self.cache.session():
-                runner = self.runner(progress, options.run_tests)
+                runner = self.runner(plans, progress, options.run_tests)
                 scheduler = Scheduler(runner, events, progress, jobs=options.jobs, keep_going=options.keep_going,
                                       batcher=self._batcher(runner, options),
                                       estimator=lambda todo: estimate(todo, self.expected, options.jobs))
@@ -142,13 +129,13 @@ class Executor:
     def to_build(self, plans: Sequence[Plan], jobs: int) -> list[tuple[Stage, str]]:
         """The stages a build would run, each with why (cache miss, image gone); no solve."""
         stages = merged_stages(plans)
-        lookups = lookup_all(stages, self.runner(NullProgress()), jobs)
+        lookups = lookup_all(stages, self.runner(plans, NullProgress()), jobs)
         needed = needed_stages(stages, [p.root_key for p in plans], lookups)
         return [(s, lookups[s.key].reason) for s in stages if s.key in needed and lookups[s.key].result is None]
 
     def explain(self, plans: Sequence[Plan], jobs: int) -> list[tuple[Stage, list[str]]]:
         """For each stage that would rebuild, the inputs that changed since its last result."""
-        runner = self.runner(NullProgress())
+        runner = self.runner(plans, NullProgress())
         labels = {s.key: str(s.label) for s in merged_stages(plans)}
         return [(stage, explain_stage(stage, reason, runner.last_used, self.cache.get_action, labels.get))
                 for stage, reason in self.to_build(plans, jobs)]

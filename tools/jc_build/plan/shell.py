@@ -1,4 +1,4 @@
-"""Shell commands the plan generates: apt/pip installs, source fetches, the index lookup, checks.
+"""Shell snippets the plan generates: apt/pip installs, source fetches, the index lookup, checks.
 
 They are part of the exec nodes' keyed attrs, so changing any text here changes keys (bump
 ``PLAN_FORMAT_VERSION`` anyway, for clarity).
@@ -10,8 +10,7 @@ import re
 from shlex import quote
 from urllib.parse import urlsplit
 
-from .render import PREBUILT_MARKER
-
+PREBUILT_MARKER = "/opt/.jcb-prebuilt"  # left by the index lookup when the wheel came from the index
 WHEELS_DIR = "/opt/wheels"  # where a wheel stage leaves its .whl files
 SRC_DIR = "/opt/src"  # the first source of a wheel; others go to /opt/srcs/<target name>
 EXTRA_SRC_DIR = "/opt/srcs"
@@ -91,10 +90,6 @@ def http_fetch(url: str, sha256: str, strip_prefix: str, dest: str, tmp: str) ->
         f"mv {quote(top)} {quote(dest)}",
         f"rm -rf {tmp}",
     ])
-
-
-def normalize_dist(dist: str) -> str:
-    return re.sub(r"[-_.]+", "_", dist).lower()
 
 
 def wheel_check(label: str, dist: str) -> str:
