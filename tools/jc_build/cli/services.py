@@ -4,6 +4,7 @@ making plans and executing them. Commands import this module, never one another.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .context import Context
@@ -50,8 +51,10 @@ def layer_label(ctx: Context, text: str) -> Label:
 
 def detect_engine(ctx: Context) -> Engine:
     """The build engine of ``--builder`` ($JCB_BUILDER, else auto)."""
+    from ..dirs import default_cache_dir
     from ..engine import detect_engine as detect
-    return detect(ctx.args.builder)
+    cache_dir = getattr(ctx.args, "cache_dir", None) or default_cache_dir()
+    return detect(ctx.args.builder, remember=Path(cache_dir) / "engine.json")
 
 
 def open_cache(ctx: Context) -> LocalCache:

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from jc_build.engine.errors import EngineError, SolveFailed
+from jc_build.engine.errors import HOW_TO_START, EngineError, EngineUnavailable, SolveFailed
 from jc_build.engine.model import LogCallback, SolveRequest, SolveResult
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 TAIL_LINES = 30
 # Daemon messages of a pull whose image simply is not there.
+_DAEMON_DOWN = "Cannot connect to the Docker daemon"
 _MISSING_MARKERS = ("not found", "manifest unknown", "does not exist", "pull access denied")
 
 
@@ -96,6 +97,9 @@ class CliEngine(abc.ABC):
             return []
         proc = subprocess.run([self.cli, "image", "inspect", "--format", "{{.Id}}", *refs],
                               capture_output=True, text=True)
+        if proc.returncode != 0 and _DAEMON_DOWN in proc.stderr:
+            raise EngineUnavailable(f"no Docker daemon answers ({self.cli}: {_last_line(proc.stderr)}). "
+                                    f"{HOW_TO_START}")
         return proc.stdout.split()
 
     def image_exists(self, ref: str) -> bool:

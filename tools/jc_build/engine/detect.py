@@ -7,31 +7,48 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 from jc_build.engine.base import CliEngine
 from jc_build.engine.buildx import BuildxEngine
 from jc_build.engine.classic import DockerBuildkitEngine
-from jc_build.engine.errors import EngineUnavailable
+from jc_build.engine.errors import HOW_TO_START, EngineUnavailable
 from jc_build.engine.model import Engine
 
 BUILDERS = ("auto", "buildx", "docker")
-_HOW_TO_START = (
-    "Start one with `bash scripts/setup.sh` (as root; installs docker.io and starts dockerd), "
-    "or `sudo dockerd > /var/log/dockerd.log 2>&1 &`."
-)
+_ENGINES: dict[str, type[CliEngine]] = {"buildx": BuildxEngine, "docker-buildkit": DockerBuildkitEngine}
+_PLUGIN_DIRS = ("~/.docker/cli-plugins", "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+                "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins")
+_DOCKER_ENV = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "PATH")
 
 
-def detect_engine(builder: str | None = None) -> Engine:
-    """An engine whose daemon answers; raises EngineUnavailable saying what to do otherwise."""
+def detect_engine(builder: str | None = None, remember: Path | None = None) -> Engine:
+    """An engine whose daemon answers; raises EngineUnavailable saying what to do otherwise.
+
+    With ``remember`` (a JSON file), the choice is kept there and reused while the CLIs, their
+    buildx plugins and the docker environment are unchanged: no probing calls then (a no-op
+    build's first daemon call finds a daemon that does not answer; ``CliEngine`` says so).
+    """
     builder = builder or os.environ.get("JCB_BUILDER") or "auto"
     if builder not in BUILDERS:
         raise EngineUnavailable(f"unknown builder {builder!r}: use one of {', '.join(BUILDERS)}")
     clis = _candidate_clis()
     if not clis:
-        raise EngineUnavailable(f"no docker CLI found (tried {_tried()}). {_HOW_TO_START}")
+        raise EngineUnavailable(f"no docker CLI found (tried {_tried()}). {HOW_TO_START}")
+    fingerprint = _fingerprint(builder, clis)
+    if remember is not None and (known := _remembered(remember, fingerprint)) is not None:
+        return known
+    engine = _probe(builder, clis)
+    if remember is not None:
+        _remember(remember, fingerprint, engine)
+    return engine
+
+
+def _probe(builder: str, clis: list[str]) -> CliEngine:
     engine: CliEngine | None = None
     if builder in ("auto", "buildx"):
         engine = next((BuildxEngine(c) for c in clis if _has_buildx(c)), None)
@@ -44,6 +61,40 @@ def detect_engine(builder: str | None = None) -> Engine:
         engine = _classic_engine(clis)
     _check_daemon(engine.cli)
     return engine
+
+
+def _fingerprint(builder: str, clis: list[str]) -> list[object]:
+    """What the choice depends on: the builder asked for, the CLIs, plugins and environment."""
+    files = [*clis, *(str(Path(d).expanduser() / "docker-buildx") for d in _PLUGIN_DIRS)]
+    stats = []
+    for path in files:
+        try:
+            st = os.stat(path)
+            stats.append([path, st.st_mtime_ns, st.st_size, st.st_ino])
+        except OSError:
+            stats.append([path, None])
+    return [builder, stats, [os.environ.get(name) for name in _DOCKER_ENV]]
+
+
+def _remembered(path: Path, fingerprint: list[object]) -> CliEngine | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["fingerprint"] == fingerprint and data["engine"] in _ENGINES:
+            return _ENGINES[data["engine"]](str(data["cli"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _remember(path: Path, fingerprint: list[object], engine: CliEngine) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "engine": engine.name, "cli": engine.cli}),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # only a shortcut for the next run
 
 
 def _tried() -> str:
@@ -88,7 +139,7 @@ def _check_daemon(cli: str) -> None:
     proc = _run(cli, "info", "--format", "{{.ServerVersion}}", timeout=30)
     if proc.returncode != 0 or not proc.stdout.strip():
         reason = (proc.stderr.strip().splitlines() or ["no answer"])[-1]
-        raise EngineUnavailable(f"no Docker daemon answers ({cli}: {reason}). {_HOW_TO_START}")
+        raise EngineUnavailable(f"no Docker daemon answers ({cli}: {reason}). {HOW_TO_START}")
 
 
 def _run(cli: str, *args: str, timeout: float = 15) -> subprocess.CompletedProcess[str]:
