@@ -90,24 +90,28 @@ class CliEngine(abc.ABC):
 
         return DockerClient(client_call=[self.cli])
 
-    def _inspect_ids(self, refs: Sequence[str]) -> list[str]:
-        """IDs of the images among ``refs`` that exist, in one ``docker image inspect`` call (the
-        CLI, not python_on_whales: a no-op build must not pay for importing it)."""
+    def _inspect(self, refs: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """ID -> tags of the images among ``refs`` that exist, in one ``docker image inspect`` call
+        (the CLI, not python_on_whales: a no-op build must not pay for importing it)."""
         if not refs:
-            return []
-        proc = subprocess.run([self.cli, "image", "inspect", "--format", "{{.Id}}", *refs],
-                              capture_output=True, text=True)
+            return {}
+        proc = subprocess.run([self.cli, "image", "inspect", "--format", "{{.Id}}{{range .RepoTags}} {{.}}{{end}}",
+                               *refs], capture_output=True, text=True)
         if proc.returncode != 0 and _DAEMON_DOWN in proc.stderr:
             raise EngineUnavailable(f"no Docker daemon answers ({self.cli}: {_last_line(proc.stderr)}). "
                                     f"{HOW_TO_START}")
-        return proc.stdout.split()
+        return {words[0]: tuple(words[1:]) for line in proc.stdout.splitlines() if (words := line.split())}
+
+    def _inspect_ids(self, refs: Sequence[str]) -> list[str]:
+        return list(self._inspect(refs))
 
     def image_exists(self, ref: str) -> bool:
         return bool(self._inspect_ids([ref]))
 
-    def existing_images(self, image_ids: Sequence[str]) -> set[str]:
-        found = set(self._inspect_ids(list(dict.fromkeys(image_ids))))
-        return {image_id for image_id in image_ids if image_id in found}
+    def existing_images(self, image_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The images among ``image_ids`` that exist, with their tags."""
+        found = self._inspect(list(dict.fromkeys(image_ids)))
+        return {image_id: found[image_id] for image_id in image_ids if image_id in found}
 
     def image_id(self, ref: str) -> str | None:
         ids = self._inspect_ids([ref])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -53,7 +53,7 @@ class Engine(Protocol):
 
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult: ...
     def image_exists(self, ref: str) -> bool: ...
-    def existing_images(self, image_ids: Sequence[str]) -> set[str]: ...  # one daemon call for many IDs
+    def existing_images(self, image_ids: Sequence[str]) -> Collection[str]: ...  # one call; a Mapping: ID -> tags
     def image_id(self, ref: str) -> str | None: ...
     def tag(self, image_id: str, ref: str) -> None: ...
     def push(self, ref: str) -> None: ...

@@ -45,13 +45,14 @@ class Lookup:
     """A usable cached result, or None and why not (``cache miss``, ``image gone``).
 
     ``remote``: the entry came from the remote cache; ``pull``: the layer's image must be pulled
-    from this ref before use.
+    from this ref before use; ``tags``: the tags the layer's image has now, when known.
     """
 
     result: ActionResult | None
     reason: str = ""
     remote: bool = False
     pull: str = ""
+    tags: tuple[str, ...] | None = None
 
     @property
     def outcome(self) -> str:
@@ -92,8 +93,9 @@ class StageRunner:
         self.locks_dir = state_dir / "locks"
         self.last_used = LastUsed(state_dir / "last")
 
-    def present_images(self, stages: Sequence[Stage]) -> set[str]:
-        """The images of the layers' local results that exist in the daemon, in one call."""
+    def present_images(self, stages: Sequence[Stage]) -> Collection[str]:
+        """The images of the layers' local results that exist in the daemon (with their tags when
+        the engine says), in one call."""
         ids = [result.image_id for stage in stages if stage.kind == "layer"
                and (result := self.cache.get_local_action(stage.key)) is not None and result.image_id]
         return self.engine.existing_images(ids)
@@ -117,7 +119,8 @@ class StageRunner:
             if self.remote is None or not result.image_id or not self.remote.available(ref):
                 return Lookup(None, "image gone")
             return Lookup(result, remote=remote, pull=ref)
-        return Lookup(result, remote=remote)
+        tags = present.get(result.image_id) if isinstance(present, Mapping) and result.image_id else None
+        return Lookup(result, remote=remote, tags=tags)
 
     def log_path(self, stage: Stage) -> Path:
         return self.logs_dir / f"{stage.key}.log"
@@ -149,11 +152,12 @@ class StageRunner:
             if why:
                 return StageRun(stage, "failed", error=f"cannot pull the cached image of {stage.label}: {why} "
                                                        "(build without it: --no-remote-cache)")
-        return StageRun(stage, found.outcome, self._reuse(stage, found.result))
+        return StageRun(stage, found.outcome, self._reuse(stage, found.result, found.tags))
 
-    def _reuse(self, stage: Stage, result: ActionResult) -> ActionResult:
-        """Tag a cached layer's image; run its tests if these scripts have not passed on it yet."""
-        if stage.kind == "layer" and stage.image_name and result.image_id:
+    def _reuse(self, stage: Stage, result: ActionResult, tags: tuple[str, ...] | None = None) -> ActionResult:
+        """Tag a cached layer's image (unless ``tags`` show it has the name); run its tests if these
+        scripts have not passed on it yet."""
+        if stage.kind == "layer" and stage.image_name and result.image_id and stage.image_name not in (tags or ()):
             self.engine.tag(result.image_id, stage.image_name)
         fingerprint = tests_fingerprint(stage)
         if result.image_id and self._wants_tests(stage) and result.meta.get(TESTS_META) != fingerprint:
