@@ -171,3 +171,29 @@ def test_a_failed_batch_is_built_stage_by_stage(harness: Make) -> None:
                                   "//b:b": "built", "//c:c": "skipped"}
     assert len(h.engine.batches) == 1 and sorted(h.engine.solves) == ["a", "b", "base", "w"]
     assert report.summary.solves == 5  # the failed batch and four stages' own solves
+
+
+def test_a_heavy_compile_takes_several_slots(harness: Make) -> None:
+    from jc_build.execution.estimate import Expected, estimate
+
+    files = {f"pkgs/w{i}/BUILD.star": f'wheel(name = "wheel", dist = "w{i}", build_deps = ["//base"], '
+                                      f'compile_slots = {2 if i == 1 else 1}, steps = [run("echo stage=w{i}")])\n'
+             for i in range(3)}
+    h = harness(files)
+    wheels = [stages_of(h, f"//w{i}:wheel")[f"//w{i}:wheel"] for i in range(3)]
+    assert [w.compile_slots for w in wheels] == [1, 2, 1]
+    keys = [w.key for w in wheels]
+    # w0 in slot 0; w1 needs both slots: after w0; w2 after w1
+    assert compile_order(Batch(tuple(wheels), "default"), 2, lambda s: 1.0) == {keys[1]: [keys[0]], keys[2]: [keys[1]]}
+    expected = estimate(wheels, lambda s: Expected(1.0, "x"), slots=2)
+    assert expected.seconds == 3.0 and [s.key for s, _ in expected.path] == keys
+
+
+def test_compile_slots_below_one_is_an_analysis_error(harness: Make) -> None:
+    import pytest
+    from jc_build.errors import JcbError
+
+    h = harness({"pkgs/w/BUILD.star": 'wheel(name = "wheel", dist = "w", build_deps = ["//base"], '
+                                      'compile_slots = 0, steps = [run("echo stage=w")])\n'})
+    with pytest.raises(JcbError, match="compile_slots = 0: a compile takes at least 1 slot"):
+        h.plans("//w:wheel")

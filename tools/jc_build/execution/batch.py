@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..plan import WHEELS_CONTEXT_DIR, Stage
+from .estimate import Slots
 
 FRAGMENT_MARK = "# dockerfile: "
 WHEELS_MOUNT = f"--mount=type=bind,source={WHEELS_CONTEXT_DIR},"
@@ -139,19 +140,17 @@ def _copy(line: str, directory: str) -> str:
 
 
 def compile_order(batch: Batch, slots: int, weight: Callable[[Stage], float]) -> dict[str, list[str]]:
-    """At most ``slots`` wheel compiles of the batch at once, in plan order (the order the chain
-    needs them): each wheel stage waits for the one before it in its slot, list-scheduled on the
-    stages' expected durations (``weight``). Returns, per wheel key, the wheel keys it waits for."""
+    """At most ``slots`` compile slots in use at once, in plan order (the order the chain needs
+    the wheels): each wheel stage takes its ``compile_slots`` and waits for the compiles before it
+    in them, list-scheduled on the stages' expected durations (``weight``). Returns, per wheel
+    key, the wheel keys it waits for."""
     wheels = [s for s in batch.stages if s.kind == "wheel"]
-    if slots < 1 or len(wheels) <= slots:
+    if slots < 1 or sum(min(w.compile_slots, slots) for w in wheels) <= slots:
         return {}
-    free_at = [0.0] * slots
-    last: list[str | None] = [None] * slots
+    schedule = Slots(slots)
     after: dict[str, list[str]] = {}
     for stage in wheels:
-        slot = min(range(slots), key=lambda i: (free_at[i], i))
-        if last[slot] is not None:
-            after[stage.key] = [last[slot]]  # type: ignore[list-item]
-        free_at[slot] += max(weight(stage), 0.001)
-        last[slot] = stage.key
+        _, before, _ = schedule.take(stage.key, stage.compile_slots, 0.0, max(weight(stage), 0.001))
+        if before:
+            after[stage.key] = before
     return after

@@ -3,8 +3,8 @@
 A stage's expected duration is the one recorded with its own key (a result whose image is gone,
 say), else the one recorded for the key last built for the same target (an earlier version of
 it), else unknown (counted as zero and reported). The build is simulated as the scheduler runs
-it: a stage starts when the stages below it end; compiles (wheel stages) take one of ``slots``
-at a time, in plan order. The critical path is the chain of stages, each waiting for the one
+it: a stage starts when the stages below it end; compiles (wheel stages) take ``compile_slots``
+of ``slots`` each, in plan order. The critical path is the chain of stages, each waiting for the one
 before it (a dep, or the compile before it in its slot), that ends last.
 """
 
@@ -14,6 +14,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..plan import Stage
+
+
+class Slots:
+    """List scheduling of compiles over ``n`` slots (``--jobs``): a compile of weight ``w``
+    (``compile_slots``) takes the ``w`` slots that are free first, and starts when they all are."""
+
+    def __init__(self, n: int):
+        self.free: list[tuple[float, str | None]] = [(0.0, None)] * max(1, n)
+
+    def take(self, key: str, weight: int, ready: float, seconds: float) -> tuple[float, list[str], str | None]:
+        """Start time, the compiles it waits for in its slots, and the one that decided its start."""
+        chosen = sorted(range(len(self.free)), key=lambda i: (self.free[i][0], i))[:min(max(1, weight), len(self.free))]
+        start = max([ready] + [self.free[i][0] for i in chosen])
+        before = list(dict.fromkeys(k for i in chosen if (k := self.free[i][1]) is not None))
+        decided = max((self.free[i] for i in chosen), key=lambda f: f[0])[1] if start > ready else None
+        for i in chosen:
+            self.free[i] = (start + seconds, key)
+        return start, before, decided
 
 
 @dataclass(frozen=True)
@@ -46,18 +64,15 @@ def estimate(stages: Sequence[Stage], expected: Callable[[Stage], Expected], slo
     finish: dict[str, float] = {}
     waited_on: dict[str, str | None] = {}
     durations: dict[str, Expected] = {s.key: expected(s) for s in stages}
-    slot_free: list[tuple[float, str | None]] = [(0.0, None)] * max(1, slots)
+    compiles = Slots(slots)
     for stage in stages:
         deps = [(finish[d], d) for d in stage.deps if d in keys]
         start, before = max(deps, default=(0.0, None))
         if stage.kind == "wheel":
-            i = min(range(len(slot_free)), key=lambda j: slot_free[j][0])
-            if slot_free[i][0] > start:
-                start, before = slot_free[i]
+            start, _, decided = compiles.take(stage.key, stage.compile_slots, start, durations[stage.key].seconds)
+            before = decided or before
         finish[stage.key] = start + durations[stage.key].seconds
         waited_on[stage.key] = before
-        if stage.kind == "wheel":
-            slot_free[i] = (finish[stage.key], stage.key)
     sources: dict[str, int] = {}
     for value in durations.values():
         sources[value.source] = sources.get(value.source, 0) + 1
