@@ -46,13 +46,15 @@ debian_mirror() {
 
 setup_packages() {
   local p missing=()
-  for p in docker.io debootstrap docker-registry busybox-static ca-certificates; do
+  for p in docker.io debootstrap docker-registry busybox-static ca-certificates \
+           qemu-user-static binfmt-support; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return
   log "apt-get install ${missing[*]}"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # other setups may hold the dpkg lock on a shared machine: wait for it rather than fail
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # docker-buildx from Debian trixie via a private apt configuration; the system's
@@ -95,6 +97,7 @@ setup_dockerd() {
 
 # --- Local base images -------------------------------------------------------------
 image_exists() { $DOCKER image inspect "$1" >/dev/null 2>&1; }
+image_id() { $DOCKER image inspect --format "{{.Id}}" "$1" 2>/dev/null || true; }
 
 build_busybox_image() {
   image_exists jcb/busybox:latest && return
@@ -112,29 +115,71 @@ EOF
   rm -rf "$ctx"
 }
 
-build_debian_image() {
-  image_exists jcb/debian:bookworm && return
-  local arch tar
-  arch=$(dpkg --print-architecture)
-  tar=$CACHE/debian-bookworm-$arch.tar
-  if [ ! -f "$tar" ]; then
-    local mirror root
-    mirror=$(debian_mirror)
-    root=$(mktemp -d)
-    log "debootstrap --variant=minbase bookworm ($mirror)"
-    debootstrap --variant=minbase --include=ca-certificates \
-      bookworm "$root" "$mirror" > "$CACHE/debootstrap.log" 2>&1 ||
-      { tail -n 20 "$CACHE/debootstrap.log" >&2; rm -rf "$root"; die "debootstrap failed"; }
-    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-    tar -C "$root" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
-    rm -rf "$root"
+# A reproducible Debian rootfs tarball: the same packages give the same bytes on every
+# machine (sorted names, fixed mtimes, numeric owners, no logs/caches/machine-id).
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}   # 2023-11-14; any fixed value will do
+strip_rootfs() {
+  local root=$1
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin "$root"/var/lib/apt/lists/* \
+         "$root"/var/cache/ldconfig/aux-cache "$root"/var/cache/debconf/*-old \
+         "$root"/var/lib/dpkg/*-old "$root"/etc/*- "$root"/debootstrap "$root"/tmp/* "$root"/run/*
+  find "$root/var/log" -type f -delete
+  : > "$root/etc/machine-id"
+  # shadow's "last change" field counts days since 1970: pin it to SOURCE_DATE_EPOCH's day
+  sed -i -E "s/^([^:]*:[^:]*:)[0-9]*:/\1$((SOURCE_DATE_EPOCH / 86400)):/" "$root/etc/shadow"
+}
+
+debian_rootfs() {  # debian_rootfs ARCH TAR
+  local arch=$1 tar=$2 mirror root
+  mirror=$(debian_mirror)
+  root=$(mktemp -d)
+  log "debootstrap --arch=$arch --variant=minbase bookworm ($mirror)"
+  debootstrap --arch="$arch" --variant=minbase --include=ca-certificates \
+    bookworm "$root" "$mirror" > "$CACHE/debootstrap-$arch.log" 2>&1 ||
+    { tail -n 20 "$CACHE/debootstrap-$arch.log" >&2; rm -rf "$root"; die "debootstrap ($arch) failed"; }
+  strip_rootfs "$root"
+  tar -C "$root" --sort=name --mtime="@$SOURCE_DATE_EPOCH" --clamp-mtime --numeric-owner \
+    --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+    -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+  rm -rf "$root"
+}
+
+# `docker load` of an image made from the tarball by a fixed config (no build timestamp),
+# so the image ID is a function of the rootfs tarball alone.
+load_image() {  # load_image ARCH TAR TAG
+  local arch=$1 tar=$2 tag=$3 dir diff created
+  dir=$(mktemp -d)
+  diff=$(sha256sum "$tar" | cut -d' ' -f1)
+  created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+  ln "$tar" "$dir/layer.tar" 2>/dev/null || cp "$tar" "$dir/layer.tar"
+  printf '{"architecture":"%s","os":"linux","created":"%s","config":{"Cmd":["bash"],"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"%s","created_by":"jcb scripts/setup.sh: debootstrap --variant=minbase bookworm"}]}' \
+    "$arch" "$created" "$diff" "$created" > "$dir/config.json"
+  printf '[{"Config":"config.json","RepoTags":["%s"],"Layers":["layer.tar"]}]' "$tag" > "$dir/manifest.json"
+  tar -C "$dir" -cf - manifest.json config.json layer.tar | $DOCKER load -q >/dev/null
+  rm -rf "$dir"
+}
+
+# jcb/debian:bookworm-ARCH (ARCH as Debian names it: amd64, arm64).
+build_debian_image() {  # build_debian_image ARCH
+  local arch=$1 tag=jcb/debian:bookworm-$1 tar=$CACHE/debian-bookworm-$1.v2.tar
+  image_exists "$tag" && return
+  [ -f "$tar" ] || debian_rootfs "$arch" "$tar"
+  log "loading $tag"
+  load_image "$arch" "$tar" "$tag"
+}
+
+# --- arm64 emulation (qemu-user-static through binfmt_misc) -------------------------
+# Flag F: the kernel opens the interpreter at registration, so it runs inside containers.
+BINFMT=/proc/sys/fs/binfmt_misc
+setup_qemu() {
+  [ "$(dpkg --print-architecture)" = arm64 ] && return
+  if ! grep -qs '^flags: .*F' "$BINFMT/qemu-aarch64"; then
+    log "registering qemu-aarch64 with binfmt_misc (flag F)"
+    [ -e "$BINFMT/register" ] || mount -t binfmt_misc binfmt_misc "$BINFMT"
+    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+    grep -qs '^flags: .*F' "$BINFMT/qemu-aarch64" ||
+      die "qemu-aarch64 is not registered with flag F in $BINFMT (update-binfmts --display qemu-aarch64)"
   fi
-  log "building jcb/debian:bookworm"
-  local ctx; ctx=$(mktemp -d)
-  ln "$tar" "$ctx/rootfs.tar" 2>/dev/null || cp "$tar" "$ctx/rootfs.tar"
-  printf 'FROM scratch\nADD rootfs.tar /\nCMD ["bash"]\n' > "$ctx/Dockerfile"
-  $DOCKER build -q -t jcb/debian:bookworm "$ctx" >/dev/null
-  rm -rf "$ctx"
 }
 
 # --- Local OCI registry ----------------------------------------------------------
@@ -174,8 +219,14 @@ mkdir -p "$CACHE"
 setup_packages
 setup_buildx
 setup_dockerd
+setup_qemu
 build_busybox_image
-build_debian_image
+host_arch=$(dpkg --print-architecture)
+build_debian_image "$host_arch"
+[ "$host_arch" = arm64 ] || build_debian_image arm64
+# jcb/debian:bookworm: the host's arch (what the demo platforms and tests build on)
+[ "$(image_id jcb/debian:bookworm)" = "$(image_id "jcb/debian:bookworm-$host_arch")" ] ||
+  $DOCKER tag "jcb/debian:bookworm-$host_arch" jcb/debian:bookworm
 setup_registry
 buildx=$($DOCKER buildx version 2>/dev/null | awk '{print "buildx " $2}' || true)
 log "ready (${buildx:-no buildx}; registry $REGISTRY_ADDR)"

@@ -8,6 +8,7 @@ without buildx). python_on_whales is imported only when an engine is used.
 from jc_build.engine.buildx import BuildxEngine
 from jc_build.engine.classic import DockerBuildkitEngine
 from jc_build.engine.detect import BUILDERS, detect_engine
+from jc_build.engine.emulation import EmulationUnavailable, check_can_run
 from jc_build.engine.errors import EngineError, EngineUnavailable, SolveFailed
 from jc_build.engine.model import BatchEngine, BatchRequest, BatchTarget, Engine, SolveRequest, SolveResult
 
@@ -18,11 +19,13 @@ __all__ = [
     "BUILDERS",
     "BuildxEngine",
     "DockerBuildkitEngine",
+    "EmulationUnavailable",
     "Engine",
     "EngineError",
     "EngineUnavailable",
     "SolveFailed",
     "SolveRequest",
     "SolveResult",
+    "check_can_run",
     "detect_engine",
 ]

@@ -58,6 +58,7 @@ def push_ref(repo: str, image_name: str) -> str:
 
 
 def run(ctx: Context) -> int:
+    from ...engine import check_can_run
     from ...errors import UsageError
     from ...execution import BuildOptions
     args = ctx.args
@@ -69,6 +70,8 @@ def run(ctx: Context) -> int:
         raise UsageError("--output copies wheels: give only wheel targets")
     if args.push and (len(labels) != 1 or kinds != {"container_layer"}):
         raise UsageError("--push takes exactly one container_layer target")
+    if not args.dry_run:
+        check_can_run(ctx.platform.oci_platform)  # before any engine call: no pull of a foreign base
     engine = detect_engine(ctx)
     plans = make_plans(ctx, labels, engine, pull_base=not args.dry_run)
     executor = make_executor(ctx, engine)
