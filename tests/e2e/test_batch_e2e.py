@@ -53,7 +53,7 @@ def test_one_solve_for_the_chain_each_stage_with_its_own_log(cext: Workspace) ->
     logs = {e.label: open(e.log).read() for e in events}
     assert "pip wheel" in logs["//hello:wheel"] and "pip wheel" not in logs["//top:top"]
     assert "/etc/mid.txt" in logs["//mid:mid"] and "jcb-wheels" in logs["//top:top"]
-    assert "motd.txt" in logs["//motd:motd"] and "motd" not in logs["//top:top"]
+    assert "motd.txt" in logs["//motd:motd"] and "motd.txt" not in logs["//top:top"]
     assert len({e.key for e in events}) == 5
 
     # a change low in the chain: mid and top re-run in one solve; no compile

@@ -115,14 +115,15 @@ def test_sigkill_mid_stage_then_rerun(cext: Workspace) -> None:
     cext.write("pkgs/slow/BUILD.star", f'container_layer(name = "slow", deps = ["//build/pydev"], '
                f'build_args = {{"NONCE": "{uuid.uuid4().hex}"}}, '
                f'steps = [run("sleep 6 && echo slept > /slept")])\n')
-    proc = subprocess.Popen([*JCB, "build", "//slow", "--progress=plain"], cwd=cext.root,
+    # one solve per stage: a batch records its stages when its solve ends, a killed one nothing
+    proc = subprocess.Popen([*JCB, "build", "//slow", "--progress=plain", "--no-batch"], cwd=cext.root,
                             env=jcb_env(cext.cache), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     assert proc.stderr is not None
     for line in proc.stderr:
         if line.startswith("[//slow:slow] building"):
             break
-    # pydev and slow build in one batch: kill once pydev is recorded, while slow still sleeps
+    # kill once pydev is recorded, while slow still sleeps
     deadline = time.monotonic() + 120
     while json.loads(cext.jcb("cache", "stats", "--output=json").stdout)["entries"] < 1:
         assert time.monotonic() < deadline and proc.poll() is None

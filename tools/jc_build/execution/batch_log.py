@@ -5,7 +5,10 @@ BuildKit names a batch's vertices ``#N [<target> <dockerfile stage> i/n] STEP`` 
 belong to the vertex. A vertex is the stage's whose name it carries (``-build`` and ``-wheels``
 stages are parts of the stage they are named after). A step that several targets share is shown
 under one number in every target that has it: the stage's log keeps the report of the target
-that ran it (the others say ``CACHED`` or repeat it).
+that ran it (the others say ``CACHED`` or repeat it). The targets' export steps share one number
+too, and the printer does not always repeat the header when it switches between them, so an
+export line may land in another stage's log (image IDs come from the solve's metadata, never
+from the log).
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from dataclasses import dataclass, field
 
 _HEADER = re.compile(r"^#(\d+) \[([^\]]*)\] ")
 _VERTEX = re.compile(r"^#(\d+) ")
-_IMAGE = re.compile(r"writing image (sha256:[0-9a-f]{64})")
-EXPORTS = ("exporting to image", "exporting to client")
 PART_SUFFIXES = ("-build", "-wheels")
 
 
@@ -98,22 +99,6 @@ class BatchLogSplitter:
         instance.lines.append(line)
         instance.times.append(now)
         return self.names[vertex.owner] if target == next(iter(vertex.shown)) else None
-
-    def exported(self, line: str) -> str | None:
-        """The stage name whose output a ``#N DONE`` line of an export vertex says is complete."""
-        m = _VERTEX.match(line)
-        if not m or not line.endswith("s") or " DONE " not in line or m[1] not in self._current:
-            return None
-        step, _ = self._current[m[1]]
-        return self._vertices[step].owner if step[-1] in EXPORTS else None
-
-    def image_id(self, name: str) -> str | None:
-        """The image ID its export vertex wrote (``writing image sha256:...``)."""
-        for vertex, instance in self._chosen(name):
-            for line in instance.lines:
-                if m := _IMAGE.search(line):
-                    return m[1]
-        return None
 
     def _chosen(self, name: str) -> list[tuple[_Vertex, _Instance]]:
         return [(v, v.chosen()) for v in self._vertices.values() if v.owner == name]

@@ -1,9 +1,10 @@
 """Builds one batch (``batch.py``) in one BuildKit solve and records every stage of it on its own:
 its log (split from the solve's), its time span in the solve, its wheels or image, its result.
 
-A stage is recorded as soon as its output is complete (its target's export step is done), so an
-interrupted batch keeps what it finished. When the solve fails, the stages it did not finish are
-built again one by one, so the failing stage fails with its own log and failing step (the steps
+Every stage is recorded from the solve's metadata when it ends (the targets' export steps share
+one vertex number in the progress stream, so the log cannot say reliably whose image a line
+names): an interrupted batch records nothing, though BuildKit's cache keeps its finished steps for
+the next build. When the solve fails, the stages are built again one by one, so the failing stage fails with its own log and failing step (the steps
 that succeeded are in BuildKit's cache by then); so are all the stages of a batch one of whose
 stages another jcb process is building.
 """
@@ -16,7 +17,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,9 +43,8 @@ class BatchOutcome:
 
 
 class _Recorder:
-    """Records a batch's stages as their outputs are complete (the export step of their target
-    is done), in plan order, on a thread of its own so the solve's log keeps flowing; a stage is
-    recorded after the stages of the batch below it (skipped if one of them failed)."""
+    """Splits a batch's log while it runs and records its stages when it ends, in plan order: a
+    stage after the stages of the batch below it (skipped if one of them failed)."""
 
     def __init__(self, runner: StageRunner, batch: Batch, out: Path, solve_id: str, shared: dict[str, float]):
         self.runner, self.batch, self.out, self.solve_id, self.shared = runner, batch, out, solve_id, shared
@@ -54,29 +53,24 @@ class _Recorder:
         self.outcome = BatchOutcome([])
         self.images: dict[str, str | None] = {}  # exported stage name -> image ID (None for wheels)
         self.failed: dict[str, str] = {}
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jcb-batch-record")
 
     def on_line(self, line: str) -> None:
         key = self.splitter.feed(line, time.monotonic())
         if key is not None:
             self.runner.progress.log_line(key, line)
-        if (name := self.splitter.exported(line)) is not None:
-            self.images[name] = self.splitter.image_id(name)
-            self.pool.submit(self.advance)
 
     def finish(self, image_ids: Mapping[str, str]) -> BatchOutcome:
         """After the solve: the rest recorded (``image_ids``: from a successful solve), the others
         to retry."""
         for stage in self.batch.stages if image_ids else ():
             self.images.setdefault(stage_name(stage), image_ids.get(stage_name(stage)))
-        self.pool.submit(self.advance)
-        self.pool.shutdown(wait=True)
+        self.advance()
         settled = {r.stage.key for r in self.outcome.runs} | set(self.outcome.skipped)
         self.outcome.retry = tuple(s for s in self.batch.stages if s.key not in settled)
         return self.outcome
 
     def advance(self) -> None:
-        """Record every stage whose output is complete and whose stages below are settled."""
+        """Record every stage whose output is known and whose stages below are settled."""
         outcome, keys = self.outcome, self.batch.keys
         for stage in self.batch.stages:
             settled = {r.stage.key for r in outcome.runs} | set(outcome.skipped)
