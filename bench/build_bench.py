@@ -29,12 +29,14 @@ left alone (it is shared with other users of the daemon; the nonces keep it from
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
 import shutil
 import statistics
 import subprocess
+import tarfile
 import tempfile
 import time
 import uuid
@@ -42,18 +44,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from common import JCB, REPO, jcb_source, machine, profile_jcb
+from stage_breakdown import breakdown
 from gen_build_workspace import (
     PACKAGES,
     TOUCHED,
+    WHEEL_CMD,
     ensure_base_image,
     generate_jc,
     generate_jcb,
     touch,
+    write_package_files,
 )
 
 PREFIX = "jcbbench-run"  # the jetson-containers way's images are named under it
 TARGET = "//llm/sglang:sglang"
-NOOP_TARGET_S = 0.5
 # cProfile phases of a no-op build (see common.profile_jcb); the main thread only: the cache
 # lookups run in a thread pool, so the main thread shows them as the wait in lookup_all.
 NOOP_PHASES = [
@@ -85,6 +89,9 @@ class Measure:
 class Results:
     rows: dict[str, list[Measure]] = field(default_factory=dict)
     profile: str = ""
+    identical: list[str] = field(default_factory=list)  # touched image vs a full rebuild, per repetition
+    breakdowns: list[dict] = field(default_factory=list)  # stage_breakdown of the builds, per repetition
+    limit: dict = field(default_factory=dict)  # measure_work()
 
     def add(self, name: str, measure: Measure) -> None:
         self.rows.setdefault(name, []).append(measure)
@@ -98,21 +105,25 @@ def docker_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def jcb_build(workspace: Path, cache: Path, events: Path, log: Path) -> Measure:
+def jcb_build(workspace: Path, cache: Path, events: Path, log: Path, *extra: str) -> Measure:
     env = {**docker_env(), "JCB_CACHE_DIR": str(cache), "NO_COLOR": "1"}
     start = time.perf_counter()
     with log.open("a") as out:
-        proc = subprocess.run([*JCB, "build", TARGET, f"--event-log={events}", "--progress=plain"],
+        proc = subprocess.run([*JCB, "build", TARGET, f"--event-log={events}", "--progress=plain", *extra],
                               cwd=workspace, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     wall = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"jcb build failed (exit {proc.returncode}); see {log}")
-    records = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
+    records = read_jsonl(events)
     built = [r for r in records if r["outcome"] == "built"]
     return Measure(wall, len(built), sum(r["kind"] == "wheel" for r in built),
                    sum(r.get("solves", 0) for r in records), len(records),
                    sum(r["duration_s"] for r in built if r["kind"] == "wheel"),
                    sum(r["duration_s"] for r in built if r["kind"] != "wheel"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def jc_image(prefix: str, name: str) -> str:
@@ -172,6 +183,63 @@ def remove_images_built_on(base: str) -> int:
     return len(mine)
 
 
+def image_files(image: str) -> dict[str, str]:
+    """Every entry of the image's file system: path -> type, mode and content digest (or link)."""
+    container = subprocess.run(["docker", "create", image, "true"], capture_output=True, text=True,
+                               check=True).stdout.strip()
+    try:
+        proc = subprocess.Popen(["docker", "export", container], stdout=subprocess.PIPE)
+        assert proc.stdout is not None
+        entries = {}
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                if member.isfile():
+                    data = tar.extractfile(member)
+                    digest = hashlib.sha256(data.read() if data else b"").hexdigest()
+                    entries[member.name] = f"file {member.mode:o} {digest}"
+                else:
+                    entries[member.name] = f"{member.type!r} {member.mode:o} {member.linkname}"
+        proc.wait()
+        return entries
+    finally:
+        subprocess.run(["docker", "rm", container], capture_output=True, check=False)
+
+
+def remove_tags(prefix: str) -> None:
+    """Untag images named under ``prefix`` (their content stays for the builds that follow)."""
+    refs = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"], capture_output=True,
+                          text=True, check=False).stdout.split()
+    mine = [ref for ref in refs if ref.startswith(prefix)]
+    if mine:
+        subprocess.run(["docker", "rmi", *mine], capture_output=True, check=False)
+
+
+def measure_work(base: str, work: int, cores: int) -> dict[str, float]:
+    """This machine's limit for the bench's work: each compile and one light step timed alone
+    (`docker run` on the base image, nothing else of ours running), then the larger of the
+    critical path (the longest compile, then every light layer of the chain after it; a lower
+    bound, since a compile can only start after build-essential) and the CPU work divided by the
+    cores."""
+    with tempfile.TemporaryDirectory(prefix="jcbbench-work-") as tmp:
+        compiles = {}
+        for package in (p for p in PACKAGES if p.wheel):
+            directory = Path(tmp) / package.name
+            write_package_files(directory, package, uuid.uuid4().hex, work)
+            compiles[package.name] = timed_run(base, directory, f"cp -r /src /tmp/s && {WHEEL_CMD.replace('/opt/src', '/tmp/s')}")
+        light = statistics.median(timed_run(base, Path(tmp), "cat /etc/*.conf | sha256sum > /tmp/x") for _ in range(3))
+    cpu = sum(compiles.values())
+    critical = max(compiles.values()) + light * (len(PACKAGES) - 1)
+    return {"compile_s": compiles, "light_step_s": light, "cpu_work_s": cpu, "cores": cores,
+            "critical_path_s": critical, "limit_s": max(critical, cpu / cores)}
+
+
+def timed_run(image: str, directory: Path, command: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(["docker", "run", "--rm", "--network=none", "-v", f"{directory}:/src:ro", image, "sh", "-c", command],
+                   capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
 def verify_image(image: str) -> bool:
     """The final image holds every layer's record and imports every compiled module."""
     modules = ", ".join(p.module for p in PACKAGES if p.wheel)
@@ -185,6 +253,10 @@ def run_jcb(results: Results, root: Path, prefix: str, args: argparse.Namespace,
     workspace, cache = root / "jcb", root / "cache"
     events = root / "events"
     events.mkdir()
+    if args.compare_no_batch:  # the one-solve-per-stage executor, cold, on its own cache
+        results.add("jcb --no-batch cold", jcb_build(workspace, root / "cache-no-batch", events / "nb.jsonl", log,
+                                                     "--no-batch"))
+        remove_tags(f"{prefix}/")
     results.add("jcb cold", jcb_build(workspace, cache, events / "cold.jsonl", log))
     for i in range(args.noop_runs):
         results.add("jcb no-op", jcb_build(workspace, cache, events / f"noop{i}.jsonl", log))
@@ -195,7 +267,24 @@ def run_jcb(results: Results, root: Path, prefix: str, args: argparse.Namespace,
     for i in range(args.touches):
         touch(workspace, "pkgs", f"touch {i} {uuid.uuid4().hex}")
         results.add(f"jcb after touching {TOUCHED}", jcb_build(workspace, cache, events / f"touch{i}.jsonl", log))
-    return f"{prefix}/sglang:0.4.9"
+    results.breakdowns.append({name: breakdown(read_jsonl(events / f"{name}.jsonl"))
+                               for name in ("nb", "cold", "touch0") if (events / f"{name}.jsonl").exists()})
+    final = f"{prefix}/sglang:0.4.9"
+    if args.touches and args.check_identical:
+        results.identical.append(same_as_full_rebuild(workspace, root, final, events, log))
+    return final
+
+
+def same_as_full_rebuild(workspace: Path, root: Path, image: str, events: Path, log: Path) -> str:
+    """Rebuild the touched workspace from nothing (fresh cache, one solve per stage, so no step of
+    the incremental build's solves is reused) and compare both final images file by file."""
+    touched = image_files(image)
+    jcb_build(workspace, root / "cache-full", events / "full.jsonl", log, "--no-batch")
+    full = image_files(image)
+    if touched == full:
+        return f"identical ({len(full)} entries)"
+    differ = sorted(p for p in set(touched) | set(full) if touched.get(p) != full.get(p))
+    return f"DIFFERENT in {len(differ)} entries, e.g. {differ[:5]}"
 
 
 def run_jc(results: Results, root: Path, prefix: str, base: str, args: argparse.Namespace, log: Path) -> str:
@@ -228,11 +317,40 @@ def summarise(results: Results) -> list[str]:
         ours, theirs = medians.get(f"jcb {case}"), medians.get(f"jetson-containers way {case}")
         if ours and theirs:
             lines.append(f"ratio jetson-containers way / jcb, {case}: {theirs / ours:.1f}x")
+    lines += targets(results, medians)
+    return lines
+
+
+def targets(results: Results, medians: dict[str, float]) -> list[str]:
+    """The issue's targets, each met or not, from this run's medians and counts."""
+    lines = []
+
+    def ratio(case: str) -> float:
+        ours, theirs = medians.get(f"jcb {case}"), medians.get(f"jetson-containers way {case}")
+        return theirs / ours if ours and theirs else 0.0
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    if "jcb cold" in medians:
+        line = f"target cold >= 1.5x: {ratio('cold'):.2f}x: {verdict(ratio('cold') >= 1.5)}"
+        if results.limit:
+            share = medians["jcb cold"] / results.limit["limit_s"]
+            line += (f"; within 1.2x of the machine limit {results.limit['limit_s']:.1f}s: {share:.2f}x: "
+                     f"{verdict(share <= 1.2)}")
+        lines.append(line)
+    touched = results.rows.get(f"jcb after touching {TOUCHED}", [])
+    if touched:
+        compiles = sorted({m.compiles for m in touched})
+        ok = ratio(f"after touching {TOUCHED}") >= 8 and compiles == [0] and all(
+            i.startswith("identical") for i in results.identical)
+        lines.append(f"target touch >= 8x, 0 compiles, identical image: {ratio(f'after touching {TOUCHED}'):.2f}x, "
+                     f"compiles {compiles}, images {results.identical or 'not compared'}: {verdict(ok)}")
     noop = results.rows.get("jcb no-op", [])
     if noop:
-        ok = medians["jcb no-op"] < NOOP_TARGET_S and all(m.solves == 0 for m in noop)
-        lines.append(f"target jcb no-op < {NOOP_TARGET_S}s with 0 solves: median {medians['jcb no-op']:.3f}s, "
-                     f"solves {sorted({m.solves for m in noop})}: {'met' if ok else 'NOT met'}")
+        solves = sorted({m.solves for m in noop})
+        lines.append(f"target no-op >= 8x with 0 solves: {ratio('no-op'):.2f}x, median {medians['jcb no-op']:.3f}s, "
+                     f"solves {solves}: {verdict(ratio('no-op') >= 8 and solves == [0])}")
     return lines
 
 
@@ -244,6 +362,14 @@ def main() -> None:
     parser.add_argument("--work", type=int, default=400, help="functions in each wheel's C file")
     parser.add_argument("--profile", action="store_true", help="profile one jcb no-op build (cProfile)")
     parser.add_argument("--keep", action="store_true", help="keep the workspaces (under /tmp) and images")
+    parser.add_argument("--compare-no-batch", action="store_true",
+                        help="also build cold with --no-batch (one solve per stage) in each repetition")
+    parser.add_argument("--no-limit", dest="limit", action="store_false",
+                        help="do not measure the machine limit (each compile alone) first")
+    parser.add_argument("--limit-from", type=Path, metavar="JSON",
+                        help="take the machine limit from an earlier run's bench/out/build.json (same --work)")
+    parser.add_argument("--no-check-identical", dest="check_identical", action="store_false",
+                        help="do not compare the touched image with a full rebuild's")
     args = parser.parse_args()
 
     base = ensure_base_image()  # outside the timing; reused across runs
@@ -256,6 +382,14 @@ def main() -> None:
              (f"base image {base}; {len(PACKAGES)} packages, {sum(p.wheel for p in PACKAGES)} compiled wheels, "
               f"--work {args.work}; run {run_id}; {removed} leftover images removed")]
     print("\n".join(notes), flush=True)
+    if args.limit_from:
+        results.limit = json.loads(args.limit_from.read_text())["limit"]
+        notes.append(f"machine limit for this work (measured in an earlier run): {json.dumps(results.limit)}")
+        print(notes[-1], flush=True)
+    elif args.limit:
+        results.limit = measure_work(base, args.work, os.cpu_count() or 1)
+        notes.append(f"machine limit for this work: {json.dumps(results.limit)}")
+        print(notes[-1], flush=True)
     for rep in range(args.reps):
         prefix = f"{PREFIX}-{run_id}-{rep}"
         root = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
@@ -264,12 +398,14 @@ def main() -> None:
         generate_jc(root / "jc", nonce, args.work)
         log = root / "build.log"
         print(f"repetition {rep + 1}/{args.reps} in {root} (log {log})", flush=True)
+        notes.append(f"repetition {rep + 1}: load average at its start {os.getloadavg()[0]:.1f}")
         try:
             order = ["jcb", "jc"] if rep % 2 == 0 else ["jc", "jcb"]
             finals = [run_jcb(results, root, prefix, args, log) if way == "jcb"
                       else run_jc(results, root, f"{prefix}-jc", base, args, log) for way in order]
             verified = {image: verify_image(image) for image in finals}
-            notes.append(f"repetition {rep + 1}: final images import all compiled modules: {verified}")
+            notes.append(f"repetition {rep + 1}: final images import all compiled modules: {verified}; "
+                         f"load average at its end {os.getloadavg()[0]:.1f}")
             print(notes[-1], flush=True)
         finally:
             if not args.keep:
@@ -282,6 +418,8 @@ def main() -> None:
     out = REPO / "bench" / "out" / "build.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"notes": notes, "summary": lines, "profile": results.profile,
+                               "limit": results.limit, "identical": results.identical,
+                               "breakdowns": results.breakdowns,
                                "rows": {k: [asdict(m) for m in v] for k, v in results.rows.items()}}, indent=2))
 
 

@@ -259,3 +259,44 @@ def test_no_daemon_is_reported_with_a_remedy(monkeypatch: pytest.MonkeyPatch, tm
 def test_unknown_builder_is_refused() -> None:
     with pytest.raises(EngineUnavailable, match="unknown builder"):
         detect_engine("kaniko")
+
+
+def test_a_remembered_choice_makes_no_probing_call(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    cli = tmp_path / "docker"
+    cli.write_text(f'#!/bin/sh\necho "$1" >> {calls}\nexec /usr/bin/docker "$@"\n')
+    cli.chmod(0o755)
+    monkeypatch.setenv("JCB_DOCKER_CLI", str(cli))
+    remember = tmp_path / "state" / "engine.json"
+    first = detect_engine("auto", remember=remember)
+    probes = calls.read_text().split()
+    assert "info" in probes and remember.is_file()
+    again = detect_engine("auto", remember=remember)
+    assert (again.name, again.cli) == (first.name, first.cli) and calls.read_text().split() == probes
+    assert detect_engine("docker", remember=remember).name == "docker-buildkit"  # another builder: probed
+    assert len(calls.read_text().split()) > len(probes)
+
+    remember.write_text('{"fingerprint": [], "engine": "os.system", "cli": "x"}')  # data, never code
+    assert detect_engine("auto", remember=remember).name == first.name
+
+
+def test_a_remembered_choice_still_reports_a_daemon_that_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    remember = tmp_path / "engine.json"
+    engine = detect_engine("auto", remember=remember)
+    monkeypatch.setattr("jc_build.engine.detect._fingerprint", lambda builder, clis, host: ["same"])
+    remember.write_text(json.dumps({"fingerprint": ["same"], "engine": engine.name, "cli": engine.cli}))
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    remembered = detect_engine("auto", remember=remember)  # no probe: the daemon is not asked
+    with pytest.raises(EngineUnavailable, match="no Docker daemon answers.*scripts/setup.sh"):
+        remembered.image_id("jcb/debian:bookworm")
+
+
+def test_a_remembered_cli_that_is_not_found_now_is_not_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    remember = tmp_path / "engine.json"
+    monkeypatch.setattr("jc_build.engine.detect._fingerprint", lambda builder, clis, host: ["same"])
+    evil = tmp_path / "evil"
+    remember.write_text(json.dumps({"fingerprint": ["same"], "engine": "buildx", "cli": str(evil)}))
+    engine = detect_engine("auto", remember=remember)  # the file is data: its CLI must be one found on PATH
+    assert engine.cli != str(evil) and json.loads(remember.read_text())["cli"] == engine.cli

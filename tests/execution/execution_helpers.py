@@ -14,7 +14,7 @@ from typing import Any
 
 from jc_build.analysis.graph import ConfiguredGraph
 from jc_build.cache import LocalCache
-from jc_build.engine import SolveFailed, SolveRequest, SolveResult
+from jc_build.engine import BatchRequest, SolveFailed, SolveRequest, SolveResult
 from jc_build.engine.model import LogCallback
 from jc_build.execution import BuildOptions, BuildReport, Executor
 from jc_build.labels import parse_label
@@ -175,3 +175,35 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
 def load_graph(root: Path) -> ConfiguredGraph:
     ws = load_workspace(root)
     return ConfiguredGraph(PackageLoader(ws, ws.platform(None)))
+
+
+@dataclass
+class FakeBatchEngine(FakeEngine):
+    """Also builds batches: every target in one call, with a BuildKit-like log; ``fail_batches``
+    makes every batch fail (the scheduler then builds stage by stage)."""
+
+    fail_batches: bool = False
+    batches: list[list[str]] = field(default_factory=list)  # the targets of each batch solve
+
+    def solve_batch(self, req: BatchRequest, on_log_line: LogCallback | None = None) -> dict[str, str]:
+        self.batches.append([t.name for t in req.targets])
+        if self.fail_batches:
+            raise SolveFailed("batch failed (fake)", ["#1 ERROR: fake"], req.log_path)
+        ids = {}
+        for i, target in enumerate(req.targets, start=1):
+            for line in (f"#{i} [{target.name} {target.name} 1/1] RUN echo {target.name}", f"#{i} DONE 0.1s"):
+                if on_log_line:
+                    on_log_line(line)
+            if target.output_dir is not None:
+                target.output_dir.mkdir(parents=True)
+                (target.output_dir / f"{target.name}-1.0-py3-none-any.whl").write_bytes(target.name.encode())
+            else:
+                ids[target.name] = f"sha256:{uuid.uuid4().hex * 2}"
+                self.images.add(ids[target.name])
+                self.tags.update({tag: ids[target.name] for tag in target.tags})
+                export = [f"#{i + 100} [{target.name}] exporting to image", f"#{i + 100} writing image {ids[target.name]}",
+                          f"#{i + 100} DONE 0.1s"]
+                if on_log_line and i % 2:  # half of them say when they are done
+                    for line in export:
+                        on_log_line(line)
+        return ids

@@ -77,10 +77,11 @@ def builder_hosts(ctx: Context) -> list[str]:
 
 
 def detect_engine(ctx: Context) -> Engine:
-    """The build engine of ``--builder`` ($JCB_BUILDER, else auto), on the first of the builders."""
+    """The build engine of ``--builder`` ($JCB_BUILDER, else auto), on the first of the builders; the
+    choice is remembered in the cache directory (engine.json) for the next run."""
     from ..engine import detect_engine as detect
     hosts = builder_hosts(ctx)
-    return detect(ctx.args.builder, hosts[0] if hosts else "")
+    return detect(ctx.args.builder, hosts[0] if hosts else "", remember=ctx.cache_dir / "engine.json")
 
 
 def open_cache(ctx: Context) -> LocalCache:
@@ -174,6 +175,10 @@ def execute(ctx: Context, executor: Executor, plans: list[Plan], options: BuildO
     for failed in report.failed:
         ctx.err.write(failure_report(failed) + "\n")
     (summary_to or ctx.out).write(f"jcb: {report.summary}\n")
+    if report.estimate is not None and report.summary.counts["built"]:
+        from ..execution import comparison
+        if line := comparison(report.estimate.seconds, report.summary.wall_s):
+            (summary_to or ctx.out).write(f"jcb: {line}; critical path: {report.estimate.path_text()}\n")
     if report.failed:
         names = ", ".join(str(r.stage.label) for r in report.failed)
         raise BuildError(f"{len(report.failed)} stage{'s' if len(report.failed) > 1 else ''} failed: {names}")

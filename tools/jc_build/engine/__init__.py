@@ -10,9 +10,13 @@ from jc_build.engine.classic import DockerBuildkitEngine
 from jc_build.engine.detect import BUILDERS, detect_engine
 from jc_build.engine.emulation import EmulationUnavailable, check_can_run
 from jc_build.engine.errors import EngineError, EngineUnavailable, SolveFailed
-from jc_build.engine.model import Engine, ImageInfo, SolveRequest, SolveResult
+from jc_build.engine.model import (BatchEngine, BatchRequest, BatchTarget, Engine, ImageInfo, SolveRequest,
+                                   SolveResult)
 
 __all__ = [
+    "BatchEngine",
+    "BatchRequest",
+    "BatchTarget",
     "BUILDERS",
     "BuildxEngine",
     "DockerBuildkitEngine",

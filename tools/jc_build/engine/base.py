@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from jc_build.engine.errors import EngineError, SolveFailed
+from jc_build.engine.errors import HOW_TO_START, EngineError, EngineUnavailable, SolveFailed
 from jc_build.engine.model import ImageInfo, LogCallback, SolveRequest, SolveResult
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 TAIL_LINES = 30
 # Daemon messages of a pull whose image simply is not there.
+_DAEMON_DOWN = "Cannot connect to the Docker daemon"
 _MISSING_MARKERS = ("not found", "manifest unknown", "does not exist", "pull access denied")
 
 
@@ -101,14 +102,21 @@ class CliEngine(abc.ABC):
 
         return DockerClient(client_call=self.argv)
 
-    def _inspect_ids(self, refs: Sequence[str]) -> list[str]:
-        """IDs of the images among ``refs`` that exist, in one ``docker image inspect`` call (the
-        CLI, not python_on_whales: a no-op build must not pay for importing it)."""
+    def _inspect(self, refs: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """ID -> tags of the images among ``refs`` that exist, in one ``docker image inspect`` call
+        (the CLI, not python_on_whales: a no-op build must not pay for importing it)."""
         if not refs:
-            return []
-        proc = subprocess.run([*self.argv, "image", "inspect", "--format", "{{.Id}}", *refs],
-                              capture_output=True, text=True)
-        return proc.stdout.split()
+            return {}
+        proc = subprocess.run([*self.argv, "image", "inspect", "--format", "{{.Id}}{{range .RepoTags}} {{.}}{{end}}",
+                               *refs], capture_output=True, text=True)
+        if proc.returncode != 0 and _DAEMON_DOWN in proc.stderr:
+            where = f"builder {self.host}" if self.host else self.cli
+            raise EngineUnavailable(f"no Docker daemon answers ({where}: {_last_line(proc.stderr)}). "
+                                    f"{'' if self.host else HOW_TO_START}".rstrip())
+        return {words[0]: tuple(words[1:]) for line in proc.stdout.splitlines() if (words := line.split())}
+
+    def _inspect_ids(self, refs: Sequence[str]) -> list[str]:
+        return list(self._inspect(refs))
 
     def images(self, refs: Sequence[str] | None = None) -> list[ImageInfo]:
         """Details of the images among ``refs`` that exist (every image for None), in one
@@ -129,9 +137,10 @@ class CliEngine(abc.ABC):
     def image_exists(self, ref: str) -> bool:
         return bool(self._inspect_ids([ref]))
 
-    def existing_images(self, image_ids: Sequence[str]) -> set[str]:
-        found = set(self._inspect_ids(list(dict.fromkeys(image_ids))))
-        return {image_id for image_id in image_ids if image_id in found}
+    def existing_images(self, image_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The images among ``image_ids`` that exist, with their tags."""
+        found = self._inspect(list(dict.fromkeys(image_ids)))
+        return {image_id: found[image_id] for image_id in image_ids if image_id in found}
 
     def image_id(self, ref: str) -> str | None:
         ids = self._inspect_ids([ref])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
+from jc_build.engine.bake import bake
 from jc_build.engine.base import BuildLog, CliEngine, staged_dockerfile
-from jc_build.engine.model import LogCallback, SolveRequest, SolveResult
+from jc_build.engine.model import BatchRequest, LogCallback, SolveRequest, SolveResult
 
 
 class BuildxEngine(CliEngine):
@@ -44,6 +46,11 @@ class BuildxEngine(CliEngine):
                 raise log.failed(f"build failed (docker buildx build exited {e.return_code})") from None
             image_id = None if req.output_dir else _image_id(metadata)
         return SolveResult(image_id=image_id, log_path=req.log_path)
+
+    def solve_batch(self, req: BatchRequest, on_log_line: LogCallback | None = None) -> dict[str, str]:
+        """Build several stages of one Dockerfile in one session; image IDs by target name."""
+        with tempfile.TemporaryDirectory(prefix="jcb-bake-") as tmp:
+            return bake(self._docker, req, Path(tmp), on_log_line)
 
 
 def _image_id(metadata: Path) -> str | None:

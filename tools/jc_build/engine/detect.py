@@ -7,32 +7,49 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 from jc_build.engine.base import CliEngine
 from jc_build.engine.buildx import BuildxEngine
 from jc_build.engine.classic import DockerBuildkitEngine
-from jc_build.engine.errors import EngineUnavailable
+from jc_build.engine.errors import HOW_TO_START, EngineUnavailable
 from jc_build.engine.model import Engine
 
 BUILDERS = ("auto", "buildx", "docker")
-_HOW_TO_START = (
-    "Start one with `bash scripts/setup.sh` (as root; installs docker.io and starts dockerd), "
-    "or `sudo dockerd > /var/log/dockerd.log 2>&1 &`."
-)
+_ENGINES: dict[str, type[CliEngine]] = {"buildx": BuildxEngine, "docker-buildkit": DockerBuildkitEngine}
+_PLUGIN_DIRS = ("~/.docker/cli-plugins", "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+                "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins")
+_DOCKER_ENV = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "PATH")
 
 
-def detect_engine(builder: str | None = None, host: str = "") -> Engine:
+def detect_engine(builder: str | None = None, host: str = "", remember: Path | None = None) -> Engine:
     """An engine whose daemon answers; raises EngineUnavailable saying what to do otherwise.
-    ``host``: the daemon (a docker host URL or context name, see ``host_flags``), else the default."""
+    ``host``: the daemon (a docker host URL or context name, see ``host_flags``), else the default.
+
+    With ``remember`` (a JSON file), the choice is kept there and reused while the CLIs, their
+    buildx plugins, the host and the docker environment are unchanged: no probing calls then (a
+    no-op build's first daemon call finds a daemon that does not answer; ``CliEngine`` says so).
+    """
     builder = builder or os.environ.get("JCB_BUILDER") or "auto"
     if builder not in BUILDERS:
         raise EngineUnavailable(f"unknown builder {builder!r}: use one of {', '.join(BUILDERS)}")
     clis = _candidate_clis()
     if not clis:
-        raise EngineUnavailable(f"no docker CLI found (tried {_tried()}). {_HOW_TO_START}")
+        raise EngineUnavailable(f"no docker CLI found (tried {_tried()}). {HOW_TO_START}")
+    fingerprint = _fingerprint(builder, clis, host)
+    if remember is not None and (known := _remembered(remember, fingerprint, clis, host)) is not None:
+        return known
+    engine = _probe(builder, clis, host)
+    if remember is not None:
+        _remember(remember, fingerprint, engine)
+    return engine
+
+
+def _probe(builder: str, clis: list[str], host: str) -> CliEngine:
     engine: CliEngine | None = None
     if builder in ("auto", "buildx"):
         engine = next((BuildxEngine(c, host) for c in clis if _has_buildx(c)), None)
@@ -45,6 +62,41 @@ def detect_engine(builder: str | None = None, host: str = "") -> Engine:
         engine = _classic_engine(clis, host)
     _check_daemon(engine.argv, host)
     return engine
+
+
+def _fingerprint(builder: str, clis: list[str], host: str) -> list[object]:
+    """What the choice depends on: the builder asked for, the CLIs, plugins, host and environment."""
+    files = [*clis, *(str(Path(d).expanduser() / "docker-buildx") for d in _PLUGIN_DIRS)]
+    stats = []
+    for path in files:
+        try:
+            st = os.stat(path)
+            stats.append([path, st.st_mtime_ns, st.st_size, st.st_ino])
+        except OSError:
+            stats.append([path, None])
+    return [builder, host, stats, [os.environ.get(name) for name in _DOCKER_ENV]]
+
+
+def _remembered(path: Path, fingerprint: list[object], clis: list[str], host: str) -> CliEngine | None:
+    """The remembered engine, if its fingerprint matches and its CLI is one found now (data, not code)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["fingerprint"] == fingerprint and data["engine"] in _ENGINES and data["cli"] in clis:
+            return _ENGINES[data["engine"]](str(data["cli"]), host)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _remember(path: Path, fingerprint: list[object], engine: CliEngine) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "engine": engine.name, "cli": engine.cli}),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # only a shortcut for the next run
 
 
 def _tried() -> str:
@@ -91,7 +143,7 @@ def _check_daemon(argv: list[str], host: str) -> None:
         reason = (proc.stderr.strip().splitlines() or ["no answer"])[-1]
         if host:
             raise EngineUnavailable(f"builder {host}: no Docker daemon answers ({reason})")
-        raise EngineUnavailable(f"no Docker daemon answers ({argv[0]}: {reason}). {_HOW_TO_START}")
+        raise EngineUnavailable(f"no Docker daemon answers ({argv[0]}: {reason}). {HOW_TO_START}")
 
 
 def _run(cli: str, *args: str, timeout: float = 15) -> subprocess.CompletedProcess[str]:

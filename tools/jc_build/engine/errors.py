@@ -6,6 +6,11 @@ from pathlib import Path
 
 from jc_build.errors import JcbError
 
+HOW_TO_START = (
+    "Start one with `bash scripts/setup.sh` (as root; installs docker.io and starts dockerd), "
+    "or `sudo dockerd > /var/log/dockerd.log 2>&1 &`."
+)
+
 
 class EngineError(JcbError):
     """A Docker/BuildKit operation failed."""

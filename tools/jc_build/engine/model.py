@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -67,7 +67,7 @@ class Engine(Protocol):
 
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult: ...
     def image_exists(self, ref: str) -> bool: ...
-    def existing_images(self, image_ids: Sequence[str]) -> set[str]: ...  # one daemon call for many IDs
+    def existing_images(self, image_ids: Sequence[str]) -> Collection[str]: ...  # one call; a Mapping: ID -> tags
     def image_id(self, ref: str) -> str | None: ...
     def tag(self, image_id: str, ref: str) -> None: ...
     def push(self, ref: str) -> None: ...
@@ -89,3 +89,36 @@ class Engine(Protocol):
     def answers(self, timeout_s: float = 20) -> bool: ...  # the daemon answers now
     def run_with_files(self, image: str, argv: list[str], files: Path, dest: str,
                        network: str = "none") -> tuple[int, str]: ...  # files copied in, not mounted
+
+
+class BatchEngine(Engine, Protocol):
+    """An engine that can also build several stages in one session (buildx bake)."""
+
+    def solve_batch(self, req: BatchRequest, on_log_line: LogCallback | None = None) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class BatchTarget:
+    """One named stage of a batch's Dockerfile built as its own output: an image with ``tags``,
+    or the stage's files exported to ``output_dir``."""
+
+    name: str  # the Dockerfile stage to build, also the target's name
+    tags: tuple[str, ...] = ()
+    output_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """Several outputs of one multi-stage Dockerfile in one BuildKit session (``buildx bake``):
+    shared steps run once, independent ones concurrently."""
+
+    context_dir: Path
+    dockerfile: str
+    targets: tuple[BatchTarget, ...]
+    secrets: Mapping[str, Path] = field(default_factory=dict)
+    platform: str | None = None
+    network: str | None = None
+    log_path: Path | None = None
+
+    def secret_specs(self) -> list[str]:
+        return [f"id={sid},src={Path(src).resolve()}" for sid, src in self.secrets.items()]

@@ -6,6 +6,7 @@ plans' platform, reusing cached results, and returns a ``BuildReport``.
 """
 
 from .base_image import EngineBaseImages
+from .estimate import Estimate, comparison, estimate
 from .executor import BuildOptions, BuildReport, Executor, failure_report, merged_stages
 from .events import EventLog, StageEvent, Summary, read_events
 from .scheduler import Scheduler, default_jobs
@@ -16,6 +17,7 @@ __all__ = [
     "BuildOptions",
     "BuildReport",
     "EngineBaseImages",
+    "Estimate",
     "EventLog",
     "Executor",
     "Lookup",
@@ -25,7 +27,9 @@ __all__ = [
     "StageRunner",
     "Summary",
     "check_wheel",
+    "comparison",
     "default_jobs",
+    "estimate",
     "failing_step",
     "failure_report",
     "fetch_wheels",

@@ -6,7 +6,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -17,7 +17,11 @@ ENDED = frozenset({"cached", "pulled", "done", "failed", "skipped", "cancelled"}
 
 @dataclass(frozen=True)
 class StageEvent:
-    """How one stage ended. ``reason`` says why it was built or skipped; ``error`` why it failed."""
+    """How one stage ended. ``reason`` says why it was built or skipped; ``error`` why it failed.
+
+    ``solves``: the BuildKit solves the stage started: a batch's solve is counted on its first
+    stage (the others have 0 and the same ``solve``), a failed batch's on its first stage too.
+    """
 
     label: str
     platform: str
@@ -30,9 +34,11 @@ class StageEvent:
     error: str = ""
     log: str = ""
     builder: str = ""  # the daemon that built it, when a build has several (--builders)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: context, solve, store, tests, publish
+    solve: str = ""  # id of the BuildKit solve the stage was built in; stages of one batch share it
 
     def to_json(self) -> str:
-        return json.dumps({k: v for k, v in asdict(self).items() if v != ""}, sort_keys=True)
+        return json.dumps({k: v for k, v in asdict(self).items() if v not in ("", {})}, sort_keys=True)
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,17 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from ..cache import CacheBackend, LocalCache, RegistryCache, TieredCache
 from ..cache.scratch import sweep
-from ..engine import Engine
+from ..engine import BatchEngine, Engine
 from ..model import Platform
 from ..plan import Plan, Stage
+from .batch_runner import BatchRunner
+from .estimate import Estimate, Expected, estimate
 from .events import EventLog, StageEvent, Summary
-from .explain import explain_stage
+from .explain import LastUsed, explain_stage
 from .progress import NullProgress, Progress, make_progress
 from .remote import RemoteImages
 from .options import SecretSource, SkipTests
@@ -38,6 +40,7 @@ class BuildOptions:
     event_log: Path | None = None
     secrets: Mapping[str, SecretSource] = field(default_factory=dict)
     no_cache: bool = False
+    batch: bool = True  # the stages to build in as few solves as possible (an engine with bake)
 
 
 @dataclass
@@ -46,6 +49,7 @@ class BuildReport:
     events: list[StageEvent]
     summary: Summary
     failed: list[StageRun] = field(default_factory=list)
+    estimate: Estimate | None = None  # made before the build started the stages it built
 
 
 def merged_stages(plans: Sequence[Plan]) -> list[Stage]:
@@ -94,7 +98,8 @@ class Executor:
             runner.where = runner.engine.host or "default"
         warn = self.remote.warn if self.remote is not None else (lambda message: None)
         return Scheduler(home, events, progress, jobs=options.jobs, keep_going=options.keep_going,
-                         builders=builders, warn=warn)
+                         builders=builders, warn=warn, batcher=self._batcher(home, options),
+                         estimator=lambda todo: estimate(todo, self.expected, options.jobs))
 
     def build(self, plans: Sequence[Plan], options: BuildOptions, stream: TextIO) -> BuildReport:
         """Build every plan's root; progress goes to ``stream``. Gc waits until the build ends."""
@@ -117,7 +122,7 @@ class Executor:
         failed = [r for r in runs.values() if r.outcome == "failed"]
         summary = Summary.of(events.events, time.monotonic() - started)
         record_use(self.local.root, cache_use(summary, runs.values(), *self.bytes_moved()))
-        return BuildReport(runs, events.events, summary, failed)
+        return BuildReport(runs, events.events, summary, failed, scheduler.estimate)
 
     def bytes_moved(self) -> tuple[int, int]:
         """Bytes down from and up to the remote cache so far: its blobs and entries, and images."""
@@ -155,6 +160,29 @@ class Executor:
             if self.builders and run and run.result and run.result.image_id and run.stage.kind == "layer":
                 home.bring_image(run.stage, run.result)
                 self.engine.tag(run.result.image_id, plan.root_stage.image_name or run.stage.image_name or "")
+
+    def _batcher(self, runner: StageRunner, options: BuildOptions) -> BatchRunner | None:
+        """Batches when asked for, on one builder whose engine can build several stages in one
+        session, and not for ``--no-cache`` (each stage then solves on its own)."""
+        if not options.batch or options.no_cache or self.builders or not hasattr(self.engine, "solve_batch"):
+            return None
+        return BatchRunner(runner, cast(BatchEngine, self.engine), slots=options.jobs,
+                           expected_s=lambda stage: self.expected(stage).seconds)
+
+    def expected(self, stage: Stage) -> Expected:
+        """The duration recorded for the stage's key, else for the key last built for its target."""
+        result = self.local.get_action(stage.key)
+        if result is not None and result.duration_s > 0:
+            return Expected(result.duration_s, "the same key")
+        last = LastUsed(self.local.root / "last").get(str(stage.label), stage.platform)
+        earlier = self.local.get_action(last) if last and last != stage.key else None
+        if earlier is not None and earlier.duration_s > 0:
+            return Expected(earlier.duration_s, "an earlier key of the target")
+        return Expected(0.0, "no record")
+
+    def estimate(self, plans: Sequence[Plan], jobs: int) -> Estimate:
+        """The expected wall time of building ``plans`` now, and its critical path; no solve."""
+        return estimate([stage for stage, _ in self.to_build(plans, jobs)], self.expected, jobs)
 
     def _tag_roots(self, plans: Sequence[Plan], runs: dict[str, StageRun]) -> None:
         """A root shared with another plan may have run under that plan's name for it."""

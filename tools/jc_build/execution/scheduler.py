@@ -11,15 +11,27 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 
 from ..plan import Stage
+from .batch import Batch, partition
+from .batch_runner import BatchOutcome, BatchRunner
 from .cancel import interrupt_children
+from .estimate import Estimate
 from .events import EventLog, StageEvent
 from .options import check_secrets
 from .progress import Progress
 from .stage_runner import Lookup, StageRun, StageRunner
 
 NOT_NEEDED = "not needed: what is built on it is cached"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What one worker runs: one stage, or a batch of stages built in one solve."""
+
+    stages: tuple[Stage, ...]
+    batch: Batch | None = None
 
 
 def default_jobs() -> int:
@@ -78,12 +90,21 @@ class Scheduler:
     stage to build goes to the least busy one that answers, each taking ``jobs`` stages at once;
     hits are reused through ``runner``. A stage that fails on a builder whose daemon no longer
     answers is not a failure: the builder is dropped (``warn`` says so) and the stage runs on another.
+    With a ``batcher`` (one builder), the stages to build are grouped into batches
+    (``batch.partition``), each built in one solve; a batch that cannot be built so is split into
+    its stages.
     """
 
     def __init__(self, runner: StageRunner, events: EventLog, progress: Progress, *,
                  jobs: int, keep_going: bool, builders: Sequence[StageRunner] = (),
-                 warn: Callable[[str], None] = lambda message: None):
+                 warn: Callable[[str], None] = lambda message: None, batcher: BatchRunner | None = None,
+                 estimator: Callable[[list[Stage]], Estimate] | None = None):
         self.runner = runner
+        self.batcher = batcher
+        self.estimator = estimator
+        self.estimate: Estimate | None = None  # of the stages this run builds, made before it starts them
+        # the first stage of a batch whose solve failed: that solve is counted in its event
+        self._failed_batches: dict[str, int] = {}
         self.events = events
         self.progress = progress
         self.jobs = max(1, jobs)
@@ -91,8 +112,8 @@ class Scheduler:
         self.builders = list(builders) or [runner]
         self.several = len(self.builders) > 1  # events then name the builder of each build
         self.warn = warn
-        self._on: dict[Future[StageRun], StageRunner] = {}
-        self._running: dict[Future[StageRun], Stage] = {}
+        self._on: dict[Future[BatchOutcome], StageRunner] = {}
+        self._running: dict[Future[BatchOutcome], Unit] = {}
 
     def run(self, stages: Sequence[Stage], roots: Iterable[str]) -> dict[str, StageRun]:
         """The runs of the stages that ran (cached, built or failed), by key."""
@@ -109,51 +130,82 @@ class Scheduler:
                 hit = found.result is not None
                 self._record_unrun(stage, "pulled" if hit and found.remote else "cached" if hit else "skipped",
                                    "" if hit else NOT_NEEDED)
-        # A usable hit needs nothing; a stage to build waits for the needed stages below it.
-        waits_on = {s.key: [] if lookups[s.key].result else [d for d in s.deps if d in needed]
-                    for s in stages if s.key in needed}
-        pending = [s for s in stages if s.key in needed]
+        pending = self._units([s for s in stages if s.key in needed], lookups)
+        if self.estimator is not None:
+            self.estimate = self.estimator([s for s in stages if s.key in needed and lookups[s.key].result is None])
         pool = ThreadPoolExecutor(max_workers=self.jobs * len(self.builders), thread_name_prefix="jcb-stage")
         try:
-            done, pending = self._run_all(pending, waits_on, lookups, pool)
+            done, pending = self._run_all(pending, lookups, pool)
         except BaseException as exc:  # an interrupt, or an error no stage could handle (a full disk)
             interrupt_children()  # the solves' docker CLIs stop as on Ctrl-C, even if only jcb was signalled
             pool.shutdown(wait=True, cancel_futures=True)  # running solves end; nothing new starts
             why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"stopped: {type(exc).__name__}: {exc}"
-            for stage in self._running.values():
-                self._record_unrun(stage, "cancelled", why)
+            for unit in self._running.values():
+                for stage in unit.stages:
+                    self._record_unrun(stage, "cancelled", why)
             raise
         pool.shutdown()
-        for stage in pending:
-            self._record_unrun(stage, "skipped", "not started: an earlier stage failed")
+        for unit in pending:
+            for stage in unit.stages:
+                self._record_unrun(stage, "skipped", "not started: an earlier stage failed")
         return done
 
-    def _run_all(self, pending: list[Stage], waits_on: dict[str, list[str]], lookups: dict[str, Lookup],
-                 pool: ThreadPoolExecutor) -> tuple[dict[str, StageRun], list[Stage]]:
-        """Start stages as their deps finish; the runs by key, and the stages never started."""
-        order = {s.key: i for i, s in enumerate(pending)}
+    def _run_all(self, pending: list[Unit], lookups: dict[str, Lookup],
+                 pool: ThreadPoolExecutor) -> tuple[dict[str, StageRun], list[Unit]]:
+        """Start units as their deps finish; the runs by key, and the units never started."""
+        order = {u.stages[0].key: i for i, u in enumerate(pending)}
         done: dict[str, StageRun] = {}
         blocked: dict[str, str] = {}
         running = self._running
         stopped = False
         while pending or running:
             if not stopped:
-                pending = self._start_ready(pending, waits_on, done, blocked, running, pool, lookups)
+                pending = self._start_ready(pending, done, blocked, pool, lookups)
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                run, runner = future.result(), self._on.pop(future)
-                running.pop(future)
-                if run.outcome == "failed" and self._lost(runner, run):
-                    pending = sorted([*pending, run.stage], key=lambda s: order[s.key])
-                    continue
-                done[run.stage.key] = run
-                if run.outcome == "failed":
-                    blocked[run.stage.key] = str(run.stage.label)
-                self._record(run, (runner.engine.host or "default") if self.several else "")
-                stopped = stopped or (run.outcome == "failed" and not self.keep_going)
+                unit, runner, outcome = running.pop(future), self._on.pop(future), future.result()
+                lost = [r for r in outcome.runs if r.outcome == "failed" and self._lost(runner, r)]
+                if lost or outcome.retry:  # a lost builder's stages, or what a batch did not build: one by one
+                    again = [*(r.stage for r in lost), *outcome.retry]
+                    pending = sorted([*pending, *(Unit((s,)) for s in again)],
+                                     key=lambda u: order.get(u.stages[0].key, -1))
+                    if outcome.failed_solve and not outcome.runs:  # count the solve that failed
+                        self._failed_batches[outcome.retry[0].key] = 1
+                    outcome = replace(outcome, runs=[r for r in outcome.runs if r not in lost])
+                if self._collect(unit, outcome, lookups, done, blocked, runner):
+                    stopped = stopped or not self.keep_going
         return done, pending
+
+    def _collect(self, unit: Unit, outcome: BatchOutcome, lookups: dict[str, Lookup], done: dict[str, StageRun],
+                 blocked: dict[str, str], runner: StageRunner) -> bool:
+        """Record a finished unit's stages; whether one of them failed."""
+        for key, reason in outcome.skipped.items():
+            blocked[key] = reason
+            self._record_unrun(next(s for s in unit.stages if s.key == key), "skipped", reason)
+        failed = False
+        for run in outcome.runs:
+            run = replace(run, reason=run.reason or lookups[run.stage.key].reason,
+                          solves=run.solves + self._failed_batches.pop(run.stage.key, 0))
+            done[run.stage.key] = run
+            if run.outcome == "failed":
+                blocked[run.stage.key] = str(run.stage.label)
+                failed = True
+            self._record(run, (runner.engine.host or "default") if self.several else "")
+        return failed
+
+    def _units(self, needed: list[Stage], lookups: dict[str, Lookup]) -> list[Unit]:
+        """Hits one by one; the stages to build in batches (or one by one without a batcher)."""
+        to_build = [s for s in needed if lookups[s.key].result is None]
+        units = [Unit((s,)) for s in needed if lookups[s.key].result is not None]
+        if self.batcher is None:
+            units += [Unit((s,)) for s in to_build]
+        else:
+            units += [Unit(b.stages, b) if len(b.stages) > 1 else Unit(b.stages)
+                      for b in partition(to_build, self.batcher.can_batch)]
+        order = {s.key: i for i, s in enumerate(needed)}
+        return sorted(units, key=lambda u: order[u.stages[0].key])
 
     def _lost(self, runner: StageRunner, run: StageRun) -> bool:
         """Whether ``run`` failed because its builder went away (and another one can take it)."""
@@ -164,9 +216,9 @@ class Scheduler:
                   f"its stages go to {', '.join(b.engine.host or 'default' for b in self.builders)}")
         return True
 
-    def _pick(self, stage: Stage, found: Lookup) -> StageRunner | None:
-        """The runner for ``stage``: ``runner`` for a hit, else the least busy builder with room."""
-        if found.result is not None:
+    def _pick(self, unit: Unit, lookups: dict[str, Lookup]) -> StageRunner | None:
+        """The runner for ``unit``: ``runner`` for a hit, else the least busy builder with room."""
+        if lookups[unit.stages[0].key].result is not None:
             return self.runner if self.runner in self.builders else self.builders[0]
         load = {id(b): 0 for b in self.builders}
         for runner in self._on.values():
@@ -175,25 +227,35 @@ class Scheduler:
         free = [b for b in self.builders if load[id(b)] < self.jobs]
         return min(free, key=lambda b: load[id(b)]) if free else None
 
-    def _start_ready(self, pending: list[Stage], waits_on: dict[str, list[str]], done: dict[str, StageRun],
-                     blocked: dict[str, str], running: dict[Future[StageRun], Stage], pool: ThreadPoolExecutor,
-                     lookups: dict[str, Lookup]) -> list[Stage]:
-        """Submit every pending stage whose deps succeeded (while a builder has room); skip those
-        below which one failed. ``blocked`` maps the keys of failed and skipped stages to their labels.
+    def _start_ready(self, pending: list[Unit], done: dict[str, StageRun], blocked: dict[str, str],
+                     pool: ThreadPoolExecutor, lookups: dict[str, Lookup]) -> list[Unit]:
+        """Submit every pending unit whose deps succeeded (while a builder has room); skip those
+        below which one failed. ``blocked`` maps the keys of failed and skipped stages to their
+        labels. A usable hit needs nothing; a stage to build waits for the stages below it.
         """
-        still: list[Stage] = []
-        for stage in pending:  # plan order, so a skip reaches the stages built on it in one pass
-            bad = [d for d in waits_on[stage.key] if d in blocked]
+        still: list[Unit] = []
+        for unit in pending:  # plan order, so a skip reaches the units built on it in one pass
+            keys = {s.key for s in unit.stages}
+            waits = [d for s in unit.stages if lookups[s.key].result is None for d in s.deps if d not in keys]
+            bad = [d for d in waits if d in blocked]
             if bad:
-                blocked[stage.key] = str(stage.label)
-                self._record_unrun(stage, "skipped", f"{blocked[bad[0]]} did not build")
-            elif all(d in done for d in waits_on[stage.key]) and (runner := self._pick(stage, lookups[stage.key])):
-                future = pool.submit(runner.run, stage, dict(done), lookups[stage.key])
-                running[future] = stage
+                for stage in unit.stages:
+                    blocked[stage.key] = str(stage.label)
+                    self._record_unrun(stage, "skipped", f"{blocked[bad[0]]} did not build")
+            elif all(d in done for d in waits) and (runner := self._pick(unit, lookups)):
+                future = pool.submit(self._run_unit, unit, runner, dict(done), lookups)
+                self._running[future] = unit
                 self._on[future] = runner
             else:
-                still.append(stage)
+                still.append(unit)
         return still
+
+    def _run_unit(self, unit: Unit, runner: StageRunner, done: dict[str, StageRun],
+                  lookups: dict[str, Lookup]) -> BatchOutcome:
+        if unit.batch is not None and self.batcher is not None:
+            return self.batcher.run(unit.batch, done)
+        stage = unit.stages[0]
+        return BatchOutcome([runner.run(stage, done, lookups[stage.key])])
 
     def _record(self, run: StageRun, builder: str = "") -> None:
         stage = run.stage
@@ -204,7 +266,8 @@ class Scheduler:
             label=str(stage.label), platform=stage.platform, key=stage.key, kind=stage.kind, outcome=run.outcome,
             duration_s=round(run.duration_s, 3), solves=run.solves, reason=run.reason,
             error=run.error if run.outcome == "failed" else "", log=str(run.log_path or ""),
-            builder=builder if run.outcome in ("built", "failed") else ""))
+            builder=builder if run.outcome in ("built", "failed") else "", phases=dict(run.phases),
+            solve=run.solve_id))
 
     def _record_unrun(self, stage: Stage, outcome: str, reason: str) -> None:
         self.progress.state(stage.key, str(stage.label), outcome, reason)

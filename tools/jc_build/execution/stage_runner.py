@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from shlex import quote
 
-from ..cache import ActionResult, CacheBackend, sha256_bytes, sha256_file
+from ..cache import ActionResult, CacheBackend, Digest, sha256_bytes, sha256_file
 from ..cache.scratch import work_dir
 from ..engine import Engine, SolveFailed, SolveRequest, SolveResult
 from ..errors import BuildError, JcbError
@@ -61,13 +61,14 @@ class Lookup:
     """A usable cached result, or None and why not (``cache miss``, ``image gone``).
 
     ``remote``: the entry came from the remote cache; ``pull``: the layer's image must be pulled
-    from this ref before use.
+    from this ref before use; ``tags``: the tags the layer's image has now, when known.
     """
 
     result: ActionResult | None
     reason: str = ""
     remote: bool = False
     pull: str = ""
+    tags: tuple[str, ...] | None = None
 
     @property
     def outcome(self) -> str:
@@ -89,6 +90,8 @@ class StageRun:
     step: str = ""  # the failing build step, from BuildKit's log
     tail: tuple[str, ...] = ()
     log_path: Path | None = None
+    phases: Mapping[str, float] = field(default_factory=dict)  # seconds per phase of a build (see Phases)
+    solve_id: str = ""  # the BuildKit solve it was built in (shared by the stages of a batch)
 
 
 class StageRunner:
@@ -110,8 +113,9 @@ class StageRunner:
         self.tmp_dir = state_dir / "tmp"
         self.last_used = LastUsed(state_dir / "last")
 
-    def present_images(self, stages: Sequence[Stage]) -> set[str]:
-        """The images of the layers' local results that exist in the daemon, in one call."""
+    def present_images(self, stages: Sequence[Stage]) -> Collection[str]:
+        """The images of the layers' local results that exist in the daemon (with their tags when
+        the engine says), in one call."""
         ids = [result.image_id for stage in stages if stage.kind == "layer"
                and (result := self.cache.get_local_action(stage.key)) is not None and result.image_id]
         return self.engine.existing_images(ids)
@@ -137,7 +141,8 @@ class StageRunner:
             if self.remote is None or not result.image_id or not self.remote.available(ref):
                 return Lookup(None, "image gone")
             return Lookup(result, remote=remote, pull=ref)
-        return Lookup(result, remote=remote)
+        tags = present.get(result.image_id) if isinstance(present, Mapping) and result.image_id else None
+        return Lookup(result, remote=remote, tags=tags)
 
     def log_path(self, stage: Stage) -> Path:
         return self.logs_dir / f"{stage.key}.log"
@@ -169,11 +174,12 @@ class StageRunner:
             if why:
                 return StageRun(stage, "failed", error=f"cannot pull the cached image of {stage.label}: {why} "
                                                        "(build without it: --no-remote-cache)")
-        return StageRun(stage, found.outcome, self._reuse(stage, found.result))
+        return StageRun(stage, found.outcome, self._reuse(stage, found.result, found.tags))
 
-    def _reuse(self, stage: Stage, result: ActionResult) -> ActionResult:
-        """Tag a cached layer's image; run its tests if these scripts have not passed on it yet."""
-        if stage.kind == "layer" and stage.image_name and result.image_id:
+    def _reuse(self, stage: Stage, result: ActionResult, tags: tuple[str, ...] | None = None) -> ActionResult:
+        """Tag a cached layer's image (unless ``tags`` show it has the name); run its tests if these
+        scripts have not passed on it yet."""
+        if stage.kind == "layer" and stage.image_name and result.image_id and stage.image_name not in (tags or ()):
             self.engine.tag(result.image_id, stage.image_name)
         fingerprint = tests_fingerprint(stage)
         if result.image_id and self._wants_tests(stage) and result.meta.get(TESTS_META) != fingerprint:
@@ -193,46 +199,64 @@ class StageRunner:
         log_path = self.log_path(stage)
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         solves = 0
+        phases = Phases()
         try:
             with work_dir(self.tmp_dir, "stage") as tmp:
                 context, out_dir = tmp / "context", tmp / "out"
-                wheel_results = {k: _result_of(done, k, stage) for k in stage.wheel_inputs}
-                stage_context(stage, wheel_results, self.cache, context)
-                epoch = self._stage_sources(stage, context)
+                with phases("context"):
+                    wheel_results = {k: result_of(done, k, stage) for k in stage.wheel_inputs}
+                    stage_context(stage, wheel_results, self.cache, context)
+                    epoch = self._stage_sources(stage, context)
                 request = self._solve_request(stage, done, Path(tmp), epoch)
                 solves = 1
                 try:
-                    solved = self.engine.solve(request, lambda line: self._log_line(stage, line))
+                    with phases("solve"):
+                        solved = self.engine.solve(request, lambda line: self._log_line(stage, line))
                 finally:
                     assert request.log_path is not None
                     if request.log_path.exists():
                         os.replace(request.log_path, log_path)
                 kill_point("export")
                 meta = inputs_meta(stage)
-                if stage.kind == "wheel":
-                    image_id, outputs = None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag,
-                                                           epoch=epoch)
-                else:
-                    image_id, outputs = solved.image_id, {}
-                    if not image_id:
-                        raise BuildError(f"the engine reported no image id for {stage.label}")
-                    if self._wants_tests(stage):
-                        self._run_tests(stage, image_id)
-                        meta[TESTS_META] = tests_fingerprint(stage)
-                    if self.remote is not None and (ref := self.remote.publish(self.engine, image_id, stage.key)):
-                        meta[REMOTE_IMAGE_META] = ref
-            with self.cache.session():
-                result = ActionResult(key=stage.key, kind=stage.kind, image_id=image_id, outputs=outputs,
-                                      log_digest=self.cache.put_file(log_path),
-                                      duration_s=time.monotonic() - started, meta=meta)
-                self.cache.put_action(result)
+                image_id, outputs = self.finish_output(stage, solved.image_id, out_dir, meta, phases, epoch)
+            with phases("store"):
+                result = self.record_result(stage, image_id, outputs, log_path, time.monotonic() - started, meta)
         except SolveFailed as exc:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=exc.message.split("\n")[0],
                             step=failing_step(exc.log_tail), tail=tuple(exc.log_tail), log_path=log_path)
         except JcbError as exc:
             return StageRun(stage, "failed", solves=solves, reason=reason, error=str(exc),
                             log_path=log_path if solves else None)
-        return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path)
+        return StageRun(stage, "built", result, solves=solves, reason=reason, log_path=log_path,
+                        phases=phases.seconds)
+
+    def finish_output(self, stage: Stage, image_id: str | None, out_dir: Path, meta: dict[str, str],
+                      phases: Phases, epoch: int | None = None) -> tuple[str | None, dict[str, Digest]]:
+        """After a stage's solve: its wheels (normalised to the sources' ``epoch``) into the CAS, or
+        its image tested and published."""
+        if stage.kind == "wheel":
+            with phases("store"):
+                return None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag, epoch=epoch)
+        if not image_id:
+            raise BuildError(f"the engine reported no image id for {stage.label}")
+        if self._wants_tests(stage):
+            with phases("tests"):
+                self._run_tests(stage, image_id)
+            meta[TESTS_META] = tests_fingerprint(stage)
+        if self.remote is not None:
+            with phases("publish"):
+                if ref := self.remote.publish(self.engine, image_id, stage.key):
+                    meta[REMOTE_IMAGE_META] = ref
+        return image_id, {}
+
+    def record_result(self, stage: Stage, image_id: str | None, outputs: Mapping[str, Digest], log_path: Path,
+                      duration_s: float, meta: Mapping[str, str]) -> ActionResult:
+        """Store a built stage's log and result (the result last: it makes the stage a hit)."""
+        with self.cache.session():
+            result = ActionResult(key=stage.key, kind=stage.kind, image_id=image_id, outputs=dict(outputs),
+                                  log_digest=self.cache.put_file(log_path), duration_s=duration_s, meta=dict(meta))
+            self.cache.put_action(result)
+        return result
 
     def _log_line(self, stage: Stage, line: str) -> None:
         kill_point("solve")
@@ -242,7 +266,7 @@ class StageRunner:
         """Solve ``stage`` again without BuildKit's cache, recording nothing: its image, or its wheels
         under ``scratch/out`` (normalised as a build normalises them); and the sources' epoch."""
         context, out_dir = scratch / "context", scratch / "out"
-        stage_context(stage, {k: _result_of(done, k, stage) for k in stage.wheel_inputs}, self.cache, context)
+        stage_context(stage, {k: result_of(done, k, stage) for k in stage.wheel_inputs}, self.cache, context)
         epoch = self._stage_sources(stage, context)
         request = replace(self._solve_request(stage, done, scratch, epoch), tags=(), no_cache=True,
                           log_path=scratch / "check.log")
@@ -268,7 +292,7 @@ class StageRunner:
             context_dir=tmp / "context",
             dockerfile=stage.dockerfile,
             tags=(stage.image_name,) if stage.kind == "layer" and stage.image_name else (),
-            build_args={**stage.build_args, **epoch_arg, "JCB_BASE": self._base_ref(stage, done)},
+            build_args={**stage.build_args, **epoch_arg, "JCB_BASE": self.base_ref(stage, done)},
             secrets=secret_files(stage, self.asked.secrets, tmp / "secrets"),
             output_dir=tmp / "out" if stage.kind == "wheel" else None,
             platform=stage.oci_platform,
@@ -278,7 +302,7 @@ class StageRunner:
             scratch_dir=tmp,
         )
 
-    def _base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
+    def base_ref(self, stage: Stage, done: Mapping[str, StageRun]) -> str:
         """``JCB_BASE``: the base image reference, or the image name of the stage below (re-tagged
         to that stage's image first, in case another build moved the tag)."""
         kind, ref = stage.base
@@ -286,7 +310,7 @@ class StageRunner:
             if self.remote is not None and not self.engine.image_exists(ref):  # a builder with an empty daemon
                 self.remote.fetch_base(self.engine, ref, self.platform.name)
             return ref
-        result = _result_of(done, ref, stage)
+        result = result_of(done, ref, stage)
         below = done[ref].stage
         if not below.image_name or not result.image_id:
             raise BuildError(f"the stage below {stage.label} ({ref[:12]}) has no image")
@@ -341,7 +365,22 @@ class StageRunner:
                 self.progress.state(stage.key, str(stage.label), "test passed", f"{name}: {''.join(lines[-1:])}")
 
 
-def _result_of(done: Mapping[str, StageRun], key: str, stage: Stage) -> ActionResult:
+class Phases:
+    """Seconds spent in named phases of one stage's build (``with phases("solve"): ...``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - started, 3)
+
+
+def result_of(done: Mapping[str, StageRun], key: str, stage: Stage) -> ActionResult:
     run = done.get(key)
     if run is None or run.result is None:
         raise BuildError(f"{stage.label} needs stage {key[:12]}, which has no result in this build")

@@ -8,8 +8,8 @@ from typing import Any
 from ..labels import parse_label
 from ..pins import command_requirements, floating_requirements
 from .builtins import STEP_HELPERS
-from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, ENV_STRINGS, IMAGES, LABEL, LABEL_LIST, PYTHON_TAG, SHA256,
-                     STEPS, STRING, STRING_DICT, STRING_LIST, Attr, RuleSchema)
+from .schema import (BOOL, CONSTRAINTS, DIST, ENV_DICT, ENV_STRINGS, IMAGES, INT, LABEL, LABEL_LIST, PYTHON_TAG,
+                     SHA256, STEPS, STRING, STRING_DICT, STRING_LIST, Attr, RuleSchema)
 
 # The build-context directory where the executor stages a layer's input wheels: no package file may use it.
 WHEELS_CONTEXT_DIR = "wheels"
@@ -74,6 +74,8 @@ def _layer_problem(fields: Any) -> str | None:
 def _wheel_problem(fields: Any) -> str | None:
     if not fields.srcs and not fields.steps and not fields.dockerfile:
         return "wheel has no srcs and no steps: nothing to build"
+    if fields.compile_slots < 1:
+        return f"compile_slots = {fields.compile_slots}: a compile takes at least 1 slot"
     return _context_clash(fields, SOURCES_CONTEXT_DIR) or _floating_problem(fields) or _steps_problem(fields)
 
 
@@ -164,6 +166,9 @@ WHEEL = RuleSchema(
         "index_spec": Attr(STRING, "The requirement looked up on `index_url` (default `dist==version`)."),
         "python_tag": Attr(PYTHON_TAG, "Expected wheel python tag (default: the platform's, e.g. `cp310`; "
                            "`py3` for pure wheels)."),
+        "compile_slots": Attr(INT, "How many of `jcb build --jobs` compile slots this wheel's compile takes "
+                              "(2 or more for a compile that needs the memory of several, e.g. parallel nvcc "
+                              "on an Orin); not part of its key.", default=1),
         **_COMMON,
     },
     edges=("build_deps", "srcs"),

@@ -137,6 +137,7 @@ class Stage:
     builder_chain: tuple[str, ...] = ()  # wheels: keys of the builder's layer stages, bottom first
     dist: str | None = None  # wheels: the distribution name
     python_tag: str | None = None  # wheels: the python tag the wheel must have (cp310, py3)
+    compile_slots: int = 1  # wheels: the compile slots (--jobs) its compile takes; scheduling only, not keyed
     network: str = "default"  # "none" | "default" | "host": the network of every RUN of the stage
     network_steps: tuple[str, ...] = ()  # the steps that need the network (why ``network`` is not none)
     sources: tuple[StageSource, ...] = ()  # fetched by jcb, staged into the context

@@ -205,7 +205,7 @@ class _Planner:
         python_tag = f.python_tag or self.platform.python_tag
         b.add(ops.WheelExport(str(label), dist, python_tag, shell.WHEELS_DIR, shell.wheel_check(str(label), dist)))
         stage = b.finish(builder_chain=tuple(s.key for s in self._chain_stages(chain)), dist=dist,
-                         python_tag=python_tag)
+                         python_tag=python_tag, compile_slots=f.compile_slots)
         self._wheel_memo[memo] = stage
         return stage
 

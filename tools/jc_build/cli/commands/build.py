@@ -54,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_engine_and_caches(parser)
     add_builders(parser)
     parser.add_argument("--output", type=Path, metavar="DIR", help="copy the built wheels of a wheel target to DIR")
+    parser.add_argument("--no-batch", action="store_true",
+                        help="one BuildKit solve per stage, instead of one solve for the stages that can share one")
     parser.add_argument("--skip-tests", nargs="?", const="all", metavar="all|intermediate|NAMES",
                         help="skip the layers' test scripts: all (the default without a value), intermediate "
                              "(all but the requested targets'), or comma-separated package names")
@@ -106,7 +108,8 @@ def run(ctx: Context) -> int:
 
     options = BuildOptions(jobs=args.jobs, keep_going=args.keep_going, skip_tests=SkipTests.parse(args.skip_tests),
                            progress=args.progress, event_log=args.event_log, no_cache=args.no_cache,
-                           secrets={secret.id: secret for secret in map(parse_secret, args.secret)})
+                           secrets={secret.id: secret for secret in map(parse_secret, args.secret)},
+                           batch=not args.no_batch)
     report = execute(ctx, executor, plans, options)
     if args.check:
         return _check(ctx, executor, plans, report.runs)
@@ -169,6 +172,10 @@ def _dry_run(ctx: Context, executor: Executor, plans: list[Plan]) -> int:
         for note in stage.notes:
             ctx.print(f"  note: {note}")
     ctx.print(f"{len(todo)} stage(s) to build; everything else is cached")
+    if todo:
+        expected = executor.estimate(plans, ctx.args.jobs)
+        ctx.print(expected.describe())
+        ctx.print(f"critical path: {expected.path_text()}")
     return 0
 
 
