@@ -48,8 +48,13 @@ def test_one_solve_for_the_chain_each_stage_with_its_own_log(cext: Workspace) ->
         cext.write(rel, text)
     proc, events = cext.build("//top", "//motd")
     assert set(by_label(events).values()) == {"built"} and len(events) == 5
-    assert sum(e.solves for e in events) == 1 and len({e.solve for e in events}) == 1
-    assert "5 built; 1 solve" in proc.stdout
+    # pydev's apt step needs the network, the compile and top's RUN run without: BuildKit 0.8 takes one
+    # network mode per solve, so pydev with the copy-only layers (mid, motd) is one batch, hello and top another
+    solve = {e.label: e.solve for e in events}
+    assert sum(e.solves for e in events) == 2 and len(set(solve.values())) == 2
+    assert solve["//build/pydev:pydev"] == solve["//mid:mid"] == solve["//motd:motd"] != solve["//hello:wheel"]
+    assert solve["//hello:wheel"] == solve["//top:top"]
+    assert "5 built; 2 solves" in proc.stdout
     logs = {e.label: open(e.log).read() for e in events}
     assert "pip wheel" in logs["//hello:wheel"] and "pip wheel" not in logs["//top:top"]
     assert "/etc/mid.txt" in logs["//mid:mid"] and "jcb-wheels" in logs["//top:top"]
@@ -61,7 +66,7 @@ def test_one_solve_for_the_chain_each_stage_with_its_own_log(cext: Workspace) ->
     _, events = cext.build("//top", "//motd")
     assert by_label(events) == {"//build/pydev:pydev": "cached", "//hello:wheel": "cached", "//mid:mid": "built",
                                 "//top:top": "built", "//motd:motd": "cached"}
-    assert sum(e.solves for e in events) == 1
+    assert sum(e.solves for e in events) == 2  # mid's batch and top's, as above; no compile
     incremental = image_files(cext.docker, f"{cext.prefix}/top:1.0")
 
     # the same sources from nothing, one solve per stage (so no step of the batches is reused)
