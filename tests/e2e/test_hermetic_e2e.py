@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,9 @@ from pathlib import Path
 import pytest
 from e2e_helpers import Workspace, by_label
 from source_servers import GitDaemon, HttpServer, git, make_repo, make_tarball, publish
+
+from jc_build.cache.digest import Digest
+from jc_build.sources.lock import Lock, LockedImage
 
 pytestmark = pytest.mark.engine
 
@@ -158,3 +162,27 @@ def test_check_reports_the_wheel_reproducible_and_names_what_differs_in_a_layer(
     # pip leaves files with install times in the layer: the verdict matches or names the file
     assert verdict == "reproducible" or (verdict.startswith("differs: ") and ": " in verdict[len("differs: "):])
     assert proc.returncode == (0 if verdict == "reproducible" else 1)
+
+
+PROBE = 'container_layer(name = "probe", version = "1", steps = [run("echo {nonce} > /probe")])\n'
+
+
+def test_the_base_image_is_pinned_by_its_id_in_the_lock(cext: Workspace) -> None:
+    """A local base image whose ID is not jcb.lock's stops the build before any stage, naming both IDs;
+    `jcb lock` verifies the pin the same way, `jcb lock --update` records the engine's ID."""
+    cext.write("pkgs/probe/BUILD.star", PROBE.format(nonce=cext.prefix))
+    ref = "jcb/debian:bookworm"
+    image_id = subprocess.run([cext.docker, "image", "inspect", ref, "--format", "{{.Id}}"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    wrong = Digest("0" * 64)
+    Lock(images={ref: LockedImage(wrong)}).write(cext.root / "jcb.lock")
+    mismatch = (f"base image {ref} of platform 'bookworm': jcb.lock pins image {wrong}, but the engine's {ref} "
+                f"is {image_id}; restore the locked image, or run 'jcb lock --update' to accept this one")
+    proc, events = cext.build("//probe:probe", check=False)
+    assert proc.returncode == 1 and events == [] and mismatch in proc.stderr
+    proc = cext.jcb("lock", "//probe:probe", check=False)
+    assert proc.returncode == 1 and mismatch in proc.stderr
+    cext.jcb("lock", "--update", "//probe:probe")
+    assert Lock.read(cext.root / "jcb.lock").images == {ref: LockedImage(Digest.parse(image_id))}
+    _, events = cext.build("//probe:probe")
+    assert by_label(events)["//probe:probe"] == "built"

@@ -86,3 +86,29 @@ def test_updated_replaces_only_named_entries() -> None:
     merged = _lock().updated(new)
     assert merged.sources["//z:src"].tree == OTHER and "//a:src" in merged.sources
     assert merged.images == _lock().images
+
+
+def test_a_base_image_with_another_id_than_the_locked_one_is_an_error_naming_both() -> None:
+    lock, seen = _lock(), f"sha256:{'c' * 64}"
+    with pytest.raises(LockError) as exc:
+        lock.check_image("ubuntu:24.04", seen, "jp6-cu126")
+    assert str(exc.value) == (f"base image ubuntu:24.04 of platform 'jp6-cu126': jcb.lock pins image {OTHER}, but "
+                              f"the engine's ubuntu:24.04 is {seen}; restore the locked image, or run "
+                              "'jcb lock --update' to accept this one")
+    lock.check_image("ubuntu:24.04", str(OTHER), "jp6-cu126")  # the locked image
+    lock.check_image("ubuntu:24.04", "", "jp6-cu126")  # not present: nothing to compare
+    lock.check_image("debian:12", seen, "jp6-cu126")  # not locked
+
+
+def test_a_verifying_resolver_checks_what_it_resolves() -> None:
+    asked: list[str] = []
+
+    def resolve(ref: str) -> str:
+        asked.append(ref)
+        return f"sha256:{'c' * 64}" if ref == "ubuntu:24.04" else str(OTHER)
+
+    checked = _lock().verifying(resolve, "jp6-cu126")
+    assert checked("debian:12") == str(OTHER)
+    with pytest.raises(LockError, match="jcb.lock pins image"):
+        checked("ubuntu:24.04")
+    assert asked == ["debian:12", "ubuntu:24.04"]

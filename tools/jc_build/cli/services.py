@@ -130,7 +130,8 @@ def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: boo
                hermetic: bool = False, build_args: Mapping[str, str] | None = None) -> list[Plan]:
     """The plans of ``labels``, their base image's digest from ``engine`` (pulled unless ``pull_base``
     is False: then a missing base image is a warning and the keys are computed without it); tag-only
-    sources pinned by jcb.lock; ``hermetic`` plans (wheels compiled, never taken from an index);
+    sources pinned by jcb.lock, and the base image's ID checked against it (LockError on a mismatch);
+    ``hermetic`` plans (wheels compiled, never taken from an index);
     ``build_args`` override declared build arguments (--build-arg)."""
     from ..errors import UsageError
     from ..execution import EngineBaseImages
@@ -142,8 +143,10 @@ def make_plans(ctx: Context, labels: list[Label], engine: Engine, pull_base: boo
         ctx.warn(f"base image {ref} is not present locally; a build pulls it first "
                  "(keys here are computed without its digest)")
 
-    base_images = EngineBaseImages(engine, ctx.platform.name, pull=pull_base, on_missing=missing)
-    commits = locked_commits(read_lock(ctx))
+    lock = read_lock(ctx)  # pins the base image's ID (checked before any stage runs) and tag-only commits
+    base_images = lock.verifying(EngineBaseImages(engine, ctx.platform.name, pull=pull_base, on_missing=missing),
+                                 ctx.platform.name)
+    commits = locked_commits(lock)
     plans = [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images, locked_commits=commits,
                        hermetic=hermetic, build_args=build_args) for label in labels]
     declared = {name for plan in plans for stage in plan.stages for name in stage.build_args}

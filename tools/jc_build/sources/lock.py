@@ -47,7 +47,8 @@ class LockedSource:
 
 @dataclass(frozen=True)
 class LockedImage:
-    """A base image reference resolved to the digest of its manifest (list)."""
+    """A base image reference resolved to its image ID (the digest of its config), which every image
+    has, pulled or built locally; builds compare it with the engine's before they start."""
 
     digest: Digest
 
@@ -88,6 +89,24 @@ class Lock:
         if tree is not None and entry.tree is not None and tree != entry.tree:
             raise LockError(f"{name}: {declared.describe()} fetched to tree {tree}, but {LOCK_FILE} has "
                             f"{entry.tree}: the same pin now yields other content")
+
+    def check_image(self, ref: str, seen: str, platform: str) -> None:
+        """Raise LockError if the lock pins base image ``ref`` to another image ID than ``seen``, the
+        engine's ("" when the engine does not have the image: nothing to compare)."""
+        entry = self.images.get(ref)
+        if entry is None or not seen or str(entry.digest) == seen:
+            return
+        raise LockError(f"base image {ref} of platform '{platform}': {LOCK_FILE} pins image {entry.digest}, but "
+                        f"the engine's {ref} is {seen}; restore the locked image, or run 'jcb lock --update' to "
+                        "accept this one")
+
+    def verifying(self, resolve: Callable[[str], str], platform: str) -> Callable[[str], str]:
+        """``resolve`` (a base image reference -> the engine's image ID) checked against the lock."""
+        def checked(ref: str) -> str:
+            seen = resolve(ref)
+            self.check_image(ref, seen, platform)
+            return seen
+        return checked
 
     def dumps(self) -> str:
         data = {

@@ -18,7 +18,7 @@ HELP = "resolve and verify the targets' sources and base image into jcb.lock"
 DESCRIPTION = """\
 Fetch and verify every source the targets' builds use (their dependencies' too), resolving a
 tag-only pin to its commit, and record in jcb.lock each source's commit / sha256 and the digest of
-the tree it fetched to, and the platform's base image digest. An existing entry is verified, never
+the tree it fetched to, and the platform's base image ID. An existing entry is verified, never
 replaced, unless --update is given; a mismatch is an error naming the source. A source that cannot
 be fetched here is recorded as unverified, with the reason, and no digest.
 
@@ -45,6 +45,9 @@ def run(ctx: Context) -> int:
     for src in stage_sources(ctx, resolve_targets(ctx, ctx.args.targets)):
         entries[src.label] = _locked(ctx, stager, src)
     images = _base_images(ctx)
+    if not ctx.args.update:
+        for ref, image in images.items():
+            old.check_image(ref, str(image.digest), ctx.platform.name)
     new = old.updated(Lock(sources=entries, images=images))
     new.write(ctx.workspace.root / LOCK_FILE)
     unverified = [name for name, e in entries.items() if e.tree is None]
