@@ -22,8 +22,8 @@ def _lock() -> Lock:
                  "//a:src": LockedSource(GitSource("https://x/a.git", C1, tag="v1", submodules=True),
                                          unverified="the remote is not mirrored here")},
         images={"ubuntu:24.04": LockedImage(OTHER)},
-        pip={"//llm/sglang:0.4.9 jp6-cu126": LockedPip("https://pypi.jetson-ai-lab.dev/jp6/cu126",
-                                                      (("fastapi", "0.115.0"), ("uvicorn", "0.30.1")))})
+        pip={"//llm/sglang:0.4.9 jp6-cu126": LockedPip(("https://pypi.jetson-ai-lab.dev/jp6/cu126",),
+                                                      (("fastapi", "0.115.0"), ("uvicorn", "0.30.1")), "f" * 64)})
 
 
 def test_text_form_is_sorted_and_round_trips(tmp_path: Path) -> None:
@@ -56,8 +56,12 @@ def test_an_entry_has_a_digest_or_a_reason() -> None:
      "jcb.lock: entry '//a:s': unknown field(s) color"),
     ('{"format": 1, "images": {"ubuntu": {"digest": "abc"}}}',
      "jcb.lock: entry 'ubuntu': not a sha256 digest (want 'sha256:<64 hex>'): 'abc'"),
-    ('{"format": 1, "pip": {"//l:l p": {"index": "i", "packages": {"x": 1}}}}',
+    ('{"format": 1, "pip": {"//l:l p": {"indexes": ["i"], "packages": {"x": 1}}}}',
      "jcb.lock: entry '//l:l p': packages must map names to versions"),
+    ('{"format": 1, "pip": {"//l:l p": {"index": "i", "packages": {"x": "1"}}}}',
+     "jcb.lock: entry '//l:l p': indexes must be a list of index URLs"),
+    ('{"format": 1, "pip": {"//l:l p": {"indexes": ["i"], "packages": {"x": "1"}}}}',
+     "jcb.lock: entry '//l:l p': 'key' must be a non-empty string"),
 ])
 def test_malformed_lock_is_one_line(text: str, message: str) -> None:
     with pytest.raises(LockError) as err:
