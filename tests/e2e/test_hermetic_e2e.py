@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,9 @@ from pathlib import Path
 import pytest
 from e2e_helpers import Workspace, by_label
 from source_servers import GitDaemon, HttpServer, git, make_repo, make_tarball, publish
+
+from jc_build.cache.digest import Digest
+from jc_build.sources.lock import Lock, LockedImage, LockedPip
 
 pytestmark = pytest.mark.engine
 
@@ -158,3 +163,83 @@ def test_check_reports_the_wheel_reproducible_and_names_what_differs_in_a_layer(
     # pip leaves files with install times in the layer: the verdict matches or names the file
     assert verdict == "reproducible" or (verdict.startswith("differs: ") and ": " in verdict[len("differs: "):])
     assert proc.returncode == (0 if verdict == "reproducible" else 1)
+
+
+PROBE = 'container_layer(name = "probe", version = "1", steps = [run("echo {nonce} > /probe")])\n'
+
+
+def test_the_base_image_is_pinned_by_its_id_in_the_lock(cext: Workspace) -> None:
+    """A local base image whose ID is not jcb.lock's stops the build before any stage, naming both IDs;
+    `jcb lock` verifies the pin the same way, `jcb lock --update` records the engine's ID."""
+    cext.write("pkgs/probe/BUILD.star", PROBE.format(nonce=cext.prefix))
+    ref = "jcb/debian:bookworm"
+    image_id = subprocess.run([cext.docker, "image", "inspect", ref, "--format", "{{.Id}}"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    wrong = Digest("0" * 64)
+    Lock(images={ref: LockedImage(wrong)}).write(cext.root / "jcb.lock")
+    mismatch = (f"base image {ref} of platform 'bookworm': jcb.lock pins image {wrong}, but the engine's {ref} "
+                f"is {image_id}; restore the locked image, or run 'jcb lock --update' to accept this one")
+    proc, events = cext.build("//probe:probe", check=False)
+    assert proc.returncode == 1 and events == [] and mismatch in proc.stderr
+    proc = cext.jcb("lock", "//probe:probe", check=False)
+    assert proc.returncode == 1 and mismatch in proc.stderr
+    cext.jcb("lock", "--update", "//probe:probe")
+    assert Lock.read(cext.root / "jcb.lock").images == {ref: LockedImage(Digest.parse(image_id))}
+    _, events = cext.build("//probe:probe")
+    assert by_label(events)["//probe:probe"] == "built"
+
+
+PIP_LAYER = """\
+container_layer(name = "deps", version = "1", deps = ["//build/pydev"], steps = [run(
+    "echo {nonce} && PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --index-url {index} jcbdep-a==1.0",
+    network = "host")])
+"""
+
+
+def _pure_wheel(index: Path, name: str, version: str, requires: list[str]) -> None:
+    """A py3-none-any wheel of distribution ``name`` in ``index``/<name>/ (a PEP 503 directory)."""
+    module = name.replace("-", "_")
+    dist_info = f"{module}-{version}.dist-info"
+    files = {f"{module}/__init__.py": "",
+             f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" +
+             "".join(f"Requires-Dist: {r}\n" for r in requires),
+             f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: jcb-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    files[f"{dist_info}/RECORD"] = "".join(f"{path},,\n" for path in [*files, f"{dist_info}/RECORD"])
+    (index / name).mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(index / name / f"{module}-{version}-py3-none-any.whl", "w") as whl:
+        for path, text in files.items():
+            whl.writestr(path, text)
+
+
+def test_lock_pip_records_what_a_built_layer_installed_with_its_dependencies(cext: Workspace,
+                                                                           tmp_path: Path) -> None:
+    """`jcb lock --pip` reads a built layer's pip installs from its image: the pinned requirement and
+    the dependency pip resolved for it (the newest jcbdep-b); a second run verifies, a changed entry fails."""
+    index = tmp_path / "index" / "simple"
+    _pure_wheel(index, "jcbdep-a", "1.0", ["jcbdep-b"])
+    for version in ("1.0", "2.0"):
+        _pure_wheel(index, "jcbdep-b", version, [])
+    server = HttpServer(index.parent)
+    try:
+        url = f"{server.url}simple"
+        cext.write("pkgs/pins/BUILD.star", PIP_LAYER.format(index=url, nonce=cext.prefix))
+        proc = cext.jcb("lock", "--pip", "//pins:deps")  # nothing built yet: nothing recorded
+        assert "//pins:deps: not recorded: its image is not built" in proc.stderr
+        assert Lock.read(cext.root / "jcb.lock").pip == {}
+        _, events = cext.build("//pins:deps")
+    finally:
+        server.stop()
+    key = next(e.key for e in events if e.label == "//pins:deps")
+    proc = cext.jcb("lock", "--pip", "//pins:deps")
+    assert "1 layer(s)' pip installs" in proc.stdout
+    lock = Lock.read(cext.root / "jcb.lock")
+    assert lock.pip == {"//pins:deps bookworm": LockedPip((url,), (("jcbdep-a", "1.0"), ("jcbdep-b", "2.0")), key)}
+    assert '"jcbdep-b": "2.0"' in (cext.root / "jcb.lock").read_text()
+    cext.jcb("lock", "--pip", "//pins:deps")  # the same build again: verified, unchanged
+    assert Lock.read(cext.root / "jcb.lock") == lock
+    changed = LockedPip((url,), (("jcbdep-a", "1.0"), ("jcbdep-b", "1.0")), key)
+    Lock(sources=lock.sources, images=lock.images, pip={"//pins:deps bookworm": changed}).write(cext.root / "jcb.lock")
+    proc = cext.jcb("lock", "--pip", "//pins:deps", check=False)
+    assert proc.returncode == 1
+    assert ("//pins:deps bookworm: the layer's pip steps installed other versions than jcb.lock records "
+            "(jcbdep-b==1.0, jcbdep-b==2.0); run 'jcb lock --pip --update' to accept them") in proc.stderr

@@ -15,6 +15,13 @@ def test_a_built_name_is_found_by_its_longest_quoted_part() -> None:
     assert str(DeclarationIndex("BUILD.star", text).locate("torch-2.8")) == "BUILD.star:2:1"
 
 
+def test_parts_of_equal_length_are_tried_in_text_order() -> None:
+    """"build" and "tools" are as long: the first in text order wins, whatever the set order."""
+    text = 'make("tools")\nmake("build")\n'
+    for _ in range(3):
+        assert str(DeclarationIndex("BUILD.star", text).locate("build-tools")) == "BUILD.star:2:1"
+
+
 def test_an_unknown_name_is_the_first_line() -> None:
     assert str(DeclarationIndex("BUILD.star", "f()\n").locate("nope")) == "BUILD.star:1:1"
 

@@ -22,8 +22,8 @@ def _lock() -> Lock:
                  "//a:src": LockedSource(GitSource("https://x/a.git", C1, tag="v1", submodules=True),
                                          unverified="the remote is not mirrored here")},
         images={"ubuntu:24.04": LockedImage(OTHER)},
-        pip={"//llm/sglang:0.4.9 jp6-cu126": LockedPip("https://pypi.jetson-ai-lab.dev/jp6/cu126",
-                                                      (("fastapi", "0.115.0"), ("uvicorn", "0.30.1")))})
+        pip={"//llm/sglang:0.4.9 jp6-cu126": LockedPip(("https://pypi.jetson-ai-lab.dev/jp6/cu126",),
+                                                      (("fastapi", "0.115.0"), ("uvicorn", "0.30.1")), "f" * 64)})
 
 
 def test_text_form_is_sorted_and_round_trips(tmp_path: Path) -> None:
@@ -56,8 +56,12 @@ def test_an_entry_has_a_digest_or_a_reason() -> None:
      "jcb.lock: entry '//a:s': unknown field(s) color"),
     ('{"format": 1, "images": {"ubuntu": {"digest": "abc"}}}',
      "jcb.lock: entry 'ubuntu': not a sha256 digest (want 'sha256:<64 hex>'): 'abc'"),
-    ('{"format": 1, "pip": {"//l:l p": {"index": "i", "packages": {"x": 1}}}}',
+    ('{"format": 1, "pip": {"//l:l p": {"indexes": ["i"], "packages": {"x": 1}}}}',
      "jcb.lock: entry '//l:l p': packages must map names to versions"),
+    ('{"format": 1, "pip": {"//l:l p": {"index": "i", "packages": {"x": "1"}}}}',
+     "jcb.lock: entry '//l:l p': indexes must be a list of index URLs"),
+    ('{"format": 1, "pip": {"//l:l p": {"indexes": ["i"], "packages": {"x": "1"}}}}',
+     "jcb.lock: entry '//l:l p': 'key' must be a non-empty string"),
 ])
 def test_malformed_lock_is_one_line(text: str, message: str) -> None:
     with pytest.raises(LockError) as err:
@@ -86,3 +90,29 @@ def test_updated_replaces_only_named_entries() -> None:
     merged = _lock().updated(new)
     assert merged.sources["//z:src"].tree == OTHER and "//a:src" in merged.sources
     assert merged.images == _lock().images
+
+
+def test_a_base_image_with_another_id_than_the_locked_one_is_an_error_naming_both() -> None:
+    lock, seen = _lock(), f"sha256:{'c' * 64}"
+    with pytest.raises(LockError) as exc:
+        lock.check_image("ubuntu:24.04", seen, "jp6-cu126")
+    assert str(exc.value) == (f"base image ubuntu:24.04 of platform 'jp6-cu126': jcb.lock pins image {OTHER}, but "
+                              f"the engine's ubuntu:24.04 is {seen}; restore the locked image, or run "
+                              "'jcb lock --update' to accept this one")
+    lock.check_image("ubuntu:24.04", str(OTHER), "jp6-cu126")  # the locked image
+    lock.check_image("ubuntu:24.04", "", "jp6-cu126")  # not present: nothing to compare
+    lock.check_image("debian:12", seen, "jp6-cu126")  # not locked
+
+
+def test_a_verifying_resolver_checks_what_it_resolves() -> None:
+    asked: list[str] = []
+
+    def resolve(ref: str) -> str:
+        asked.append(ref)
+        return f"sha256:{'c' * 64}" if ref == "ubuntu:24.04" else str(OTHER)
+
+    checked = _lock().verifying(resolve, "jp6-cu126")
+    assert checked("debian:12") == str(OTHER)
+    with pytest.raises(LockError, match="jcb.lock pins image"):
+        checked("ubuntu:24.04")
+    assert asked == ["debian:12", "ubuntu:24.04"]

@@ -138,7 +138,8 @@ def make_plans(ctx: Context, labels: list[Label], executor: Executor, pull_base:
     """The plans of ``labels``, their base image's digest from the executor's engine: an absent base
     image comes from the remote cache, else its registry (unless ``pull_base`` is False: then it is a
     warning and the keys are computed without it); a present one is shared through the remote cache.
-    Tag-only sources pinned by jcb.lock; ``hermetic`` plans (wheels compiled, never taken from an index);
+    Tag-only sources pinned by jcb.lock, and the base image's ID checked against it (LockError on a
+    mismatch); ``hermetic`` plans (wheels compiled, never taken from an index);
     ``build_args`` override declared build arguments (--build-arg)."""
     from ..errors import UsageError
     from ..execution import EngineBaseImages
@@ -150,9 +151,10 @@ def make_plans(ctx: Context, labels: list[Label], executor: Executor, pull_base:
         ctx.warn(f"base image {ref} is not present locally; a build pulls it first "
                  "(keys here are computed without its digest)")
 
-    base_images = EngineBaseImages(executor.engine, ctx.platform.name, pull=pull_base, on_missing=missing,
-                                   images=executor.images)
-    commits = locked_commits(read_lock(ctx))
+    lock = read_lock(ctx)  # pins the base image's ID (checked before any stage runs) and tag-only commits
+    base_images = lock.verifying(EngineBaseImages(executor.engine, ctx.platform.name, pull=pull_base,
+                                                  on_missing=missing, images=executor.images), ctx.platform.name)
+    commits = locked_commits(lock)
     plans = [make_plan(ctx.graph, ctx.workspace, label, base_digests=base_images, locked_commits=commits,
                        hermetic=hermetic, build_args=build_args) for label in labels]
     declared = {name for plan in plans for stage in plan.stages for name in stage.build_args}

@@ -28,7 +28,7 @@ class DeclarationIndex:
         of the file (a macro's call site) over one inside a ``def``; else the file's first line."""
         found = self._named.get(name)
         if not found:
-            parts = sorted({name, *name.replace("_", "-").split("-")}, key=len, reverse=True)
+            parts = sorted({name, *name.replace("_", "-").split("-")}, key=lambda p: (-len(p), p))  # ties: by text
             found = next((self._strings[p] for p in parts if p in self._strings), [])
         if not found:
             return Location(self.rel, 1, 1)

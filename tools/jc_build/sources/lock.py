@@ -47,17 +47,21 @@ class LockedSource:
 
 @dataclass(frozen=True)
 class LockedImage:
-    """A base image reference resolved to the digest of its manifest (list)."""
+    """A base image reference resolved to its image ID (the digest of its config), which every image
+    has, pulled or built locally; builds compare it with the engine's before they start."""
 
     digest: Digest
 
 
 @dataclass(frozen=True)
 class LockedPip:
-    """The versions one layer's pip step installed from one index."""
+    """What one layer's pip steps installed, read from a build of the layer (``jcb lock --pip``):
+    every distribution it added or changed, with its version, the indexes the steps used, and the
+    stage key that build had."""
 
-    index: str
+    indexes: tuple[str, ...]  # sorted
     packages: tuple[tuple[str, str], ...]  # (name, version), sorted by name
+    key: str  # the layer stage's action key
 
 
 @dataclass(frozen=True)
@@ -89,12 +93,44 @@ class Lock:
             raise LockError(f"{name}: {declared.describe()} fetched to tree {tree}, but {LOCK_FILE} has "
                             f"{entry.tree}: the same pin now yields other content")
 
+    def check_image(self, ref: str, seen: str, platform: str) -> None:
+        """Raise LockError if the lock pins base image ``ref`` to another image ID than ``seen``, the
+        engine's ("" when the engine does not have the image: nothing to compare)."""
+        entry = self.images.get(ref)
+        if entry is None or not seen or str(entry.digest) == seen:
+            return
+        raise LockError(f"base image {ref} of platform '{platform}': {LOCK_FILE} pins image {entry.digest}, but "
+                        f"the engine's {ref} is {seen}; restore the locked image, or run 'jcb lock --update' to "
+                        "accept this one")
+
+    def check_pip(self, name: str, installed: LockedPip) -> None:
+        """Raise LockError if the lock records other pip installs for layer ``name`` (another build
+        of the layer, or the same build resolving to other versions)."""
+        entry = self.pip.get(name)
+        if entry is None or entry == installed:
+            return
+        if entry.key != installed.key:
+            raise LockError(f"{name}: {LOCK_FILE} records the pip installs of stage {entry.key[:12]}, but the layer "
+                            f"is now stage {installed.key[:12]}; run 'jcb lock --pip --update' to record this build")
+        differ = sorted(set(entry.packages) ^ set(installed.packages))
+        raise LockError(f"{name}: the layer's pip steps installed other versions than {LOCK_FILE} records "
+                        f"({', '.join(f'{n}=={v}' for n, v in differ)}); run 'jcb lock --pip --update' to accept them")
+
+    def verifying(self, resolve: Callable[[str], str], platform: str) -> Callable[[str], str]:
+        """``resolve`` (a base image reference -> the engine's image ID) checked against the lock."""
+        def checked(ref: str) -> str:
+            seen = resolve(ref)
+            self.check_image(ref, seen, platform)
+            return seen
+        return checked
+
     def dumps(self) -> str:
         data = {
             "format": FORMAT,
             "sources": {name: _source_json(entry) for name, entry in self.sources.items()},
             "images": {ref: {"digest": str(img.digest)} for ref, img in self.images.items()},
-            "pip": {key: {"index": p.index, "packages": dict(p.packages)} for key, p in self.pip.items()},
+            "pip": {key: {"indexes": list(p.indexes), "key": p.key, "packages": dict(p.packages)}
+                    for key, p in self.pip.items()},
         }
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
@@ -172,9 +208,12 @@ def _image_entry(data: dict[str, Any]) -> LockedImage:
 
 def _pip_entry(data: dict[str, Any]) -> LockedPip:
     packages = data.get("packages")
+    indexes = data.get("indexes")
     _expect(isinstance(packages, dict) and all(isinstance(v, str) and v for v in packages.values()),
             "packages must map names to versions")
-    return LockedPip(_str(data, "index"), tuple(sorted(packages.items())))
+    _expect(isinstance(indexes, list) and all(isinstance(i, str) and i for i in indexes),
+            "indexes must be a list of index URLs")
+    return LockedPip(tuple(sorted(indexes)), tuple(sorted(packages.items())), _str(data, "key"))
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:

@@ -7,23 +7,31 @@ from typing import TYPE_CHECKING
 
 from ..context import Context
 from ..options import add_builder, add_cache_dir
-from ..services import open_cache, read_lock, resolve_targets, source_stager, stage_sources
+from ..services import (detect_engine, make_executor, make_plans, open_cache, read_lock, resolve_targets, source_stager,
+                        stage_sources)
 
 if TYPE_CHECKING:
     from ...execution.source_staging import SourceStager
-    from ...sources.lock import LockedImage, LockedSource
+    from ...labels import Label
+    from ...sources.lock import LockedImage, LockedPip, LockedSource
     from ...plan.model import StageSource
 
 HELP = "resolve and verify the targets' sources and base image into jcb.lock"
 DESCRIPTION = """\
 Fetch and verify every source the targets' builds use (their dependencies' too), resolving a
 tag-only pin to its commit, and record in jcb.lock each source's commit / sha256 and the digest of
-the tree it fetched to, and the platform's base image digest. An existing entry is verified, never
+the tree it fetched to, and the platform's base image ID. An existing entry is verified, never
 replaced, unless --update is given; a mismatch is an error naming the source. A source that cannot
 be fetched here is recorded as unverified, with the reason, and no digest.
 
+With --pip, every layer of the targets' plans that has a pip step and is built (its image in the
+local cache) is also recorded: each distribution the layer added or changed, with its version (its
+requirements' dependencies included), read with `pip list` from its image and the image below it.
+Layers not built are skipped with a warning.
+
 examples:
   jcb lock //llm/sglang:0.4.9
+  jcb build //examples/hello --platform=demo && jcb lock --pip //examples/hello --platform=demo
   jcb lock --update //attention/flash-attention:2.8.0.post2
   JCB_CONFIG=/tmp/jcb-mirrors/config.yaml jcb lock //llm/sglang:0.4.9 --platform=jp6-cu126
 """
@@ -33,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("targets", nargs="*", metavar="TARGET", default=["//..."],
                         help="labels, patterns or jetson-containers names (default: //...)")
     parser.add_argument("--update", action="store_true", help="replace the entries of these targets' sources")
+    parser.add_argument("--pip", action="store_true",
+                        help="also record what each built layer's pip steps installed (read from its image)")
     add_cache_dir(parser)
     add_builder(parser)
 
@@ -40,16 +50,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(ctx: Context) -> int:
     from ...sources.lock import LOCK_FILE, Lock
     old = read_lock(ctx)
+    labels = resolve_targets(ctx, ctx.args.targets)
     stager = source_stager(ctx, open_cache(ctx), lock=Lock() if ctx.args.update else old)
     entries = {}
-    for src in stage_sources(ctx, resolve_targets(ctx, ctx.args.targets)):
+    for src in stage_sources(ctx, labels):
         entries[src.label] = _locked(ctx, stager, src)
     images = _base_images(ctx)
-    new = old.updated(Lock(sources=entries, images=images))
+    pip = _pip(ctx, labels) if ctx.args.pip else {}
+    if not ctx.args.update:
+        for ref, image in images.items():
+            old.check_image(ref, str(image.digest), ctx.platform.name)
+        for name, installed in pip.items():
+            old.check_pip(name, installed)
+    new = old.updated(Lock(sources=entries, images=images, pip=pip))
     new.write(ctx.workspace.root / LOCK_FILE)
     unverified = [name for name, e in entries.items() if e.tree is None]
-    ctx.print(f"jcb: {LOCK_FILE}: {len(entries)} sources ({len(unverified)} unverified), {len(images)} base image(s)")
+    ctx.print(f"jcb: {LOCK_FILE}: {len(entries)} sources ({len(unverified)} unverified), {len(images)} base image(s)"
+              + (f", {len(pip)} layer(s)' pip installs" if ctx.args.pip else ""))
     return 0
+
+
+def _pip(ctx: Context, labels: list[Label]) -> dict[str, LockedPip]:
+    """What the built layers of ``labels``' plans installed with pip (layers not built are skipped)."""
+    from ..pip_lock import PipRecorder
+    engine = detect_engine(ctx)
+    plans = make_plans(ctx, labels, make_executor(ctx, engine), pull_base=False)
+    return PipRecorder(engine, open_cache(ctx), on_skip=ctx.warn).record(plans)
 
 
 def _locked(ctx: Context, stager: SourceStager, src: StageSource) -> LockedSource:
