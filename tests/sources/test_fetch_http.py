@@ -80,3 +80,22 @@ def test_not_an_archive(tmp_path: Path, http_root: Path, http_server: HttpServer
     sha = hashlib.sha256(b"not an archive").hexdigest()
     with pytest.raises(SourceError, match=r": not a readable tar or zip archive: "):
         rec.fetcher.fetch("//pkg:x", ArchiveSource(UPSTREAM + "x.tar.gz", sha))
+
+
+def test_zip_keeps_executable_bits(tmp_path: Path, http_root: Path, http_server: HttpServer) -> None:
+    """A wheel is a zip: its programs (nvcc in NVIDIA's CUDA wheels) stay executable, as pip leaves them."""
+    import hashlib
+    import zipfile
+    wheel = http_root / "tool-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for name, mode in [("pkg/bin/tool", 0o755), ("pkg/include/tool.h", 0o644), ("tool-1.0.dist-info/WHEEL", 0o644)]:
+            info = zipfile.ZipInfo(name, (2024, 1, 2, 3, 4, 6))
+            info.external_attr = (0o100000 | mode) << 16
+            zf.writestr(info, name)
+    rec = _mirrored(tmp_path, http_server)
+    src = ArchiveSource(UPSTREAM + wheel.name, hashlib.sha256(wheel.read_bytes()).hexdigest(), strip_prefix="pkg")
+    out = tmp_path / "out"
+    rec.fetcher.unpack(rec.fetcher.fetch("//pkg:tool", src), out)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["bin", "bin/tool", "include",
+                                                                             "include/tool.h"]
+    assert (out / "bin/tool").stat().st_mode & 0o111 and not (out / "include/tool.h").stat().st_mode & 0o111

@@ -40,17 +40,26 @@ def test_stack_targets_plan_on_standins(jcb, target: str, platform: str) -> None
             assert value == (arch[:-1] + "." + arch[-1] if var == "TORCH_CUDA_ARCH_LIST" else arch), (stage["label"], var)
 
 
-def test_standin_cuda_comes_from_pinned_wheels(jcb) -> None:
-    stage = next(s for s in plan(jcb, "//cuda/cuda", "standin-arm64")["stages"] if s["label"] == "//cuda/cuda:13.0")
-    installs = re.findall(r"pip install --no-cache-dir --no-deps ([^&]+)&&", stage["dockerfile"])
-    assert len(installs) == 1
-    wheels = installs[0].split()
-    assert {w.split("==")[0] for w in wheels} >= {"nvidia-cuda-nvcc", "nvidia-cuda-crt", "nvidia-nvvm",
-                                                  "nvidia-cuda-runtime", "nvidia-cuda-cccl", "nvidia-cuda-cuobjdump"}
-    assert all(re.fullmatch(r"[a-z-]+==\d+(\.\d+)+", w) for w in wheels), wheels  # every one pinned
-    release = {w.split("==")[1].rsplit(".", 1)[0] for w in wheels if w.startswith(("nvidia-cuda-", "nvidia-nvvm"))
-               and "cuobjdump" not in w}
+WHEEL_SOURCE = re.compile(r"http_archive https://files\.pythonhosted\.org/packages/\S+/(nvidia_[a-z_]+)-(\d+(?:\.\d+)+)"
+                          r"-py3-none-\S+_(aarch64|x86_64)\.whl \(sha256 [0-9a-f]{64}\)")
+
+
+@pytest.mark.parametrize(("platform", "machine"), [("standin-arm64", "aarch64"), ("standin-x86", "x86_64")])
+def test_standin_cuda_comes_from_pinned_wheels(jcb, platform: str, machine: str) -> None:
+    """NVIDIA's wheels for the platform's arch, each pinned by file and sha256, are sources jcb fetches:
+    no pip and no network in the image."""
+    stage = next(s for s in plan(jcb, "//cuda/cuda", platform)["stages"] if s["label"] == "//cuda/cuda:13.0")
+    wheels = [WHEEL_SOURCE.fullmatch(src["source"]) for src in stage["sources"]]
+    assert all(wheels), stage["sources"]
+    assert {w.group(1) for w in wheels} == {"nvidia_cuda_nvcc", "nvidia_cuda_crt", "nvidia_nvvm", "nvidia_cuda_runtime",
+                                            "nvidia_cuda_cccl", "nvidia_cuda_cuobjdump", "nvidia_cublas",
+                                            "nvidia_cusparse"}
+    assert {w.group(3) for w in wheels} == {machine}
+    release = {w.group(2).rsplit(".", 1)[0] for w in wheels if w.group(1).startswith(("nvidia_cuda_", "nvidia_nvvm"))
+               and "cuobjdump" not in w.group(1)}
     assert release == {"13.0"}, release  # compiler parts from one release
+    assert "pip" not in stage["dockerfile"] and stage["network"] == "none"
+    assert "ln -sfn /usr/local/cuda-13.0 /usr/local/cuda" in stage["dockerfile"]
 
 
 def test_standin_wheels_always_compile(jcb) -> None:

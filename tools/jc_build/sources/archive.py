@@ -1,4 +1,8 @@
-"""Extracting a downloaded archive (tar of any compression, or zip), optionally one directory of it."""
+"""Extracting a downloaded archive (tar of any compression, or zip), optionally one directory of it.
+
+A zip entry made on Unix keeps its executable bits (zipfile's extractall drops every mode; unzip and
+pip keep them): a wheel's programs, such as nvcc in NVIDIA's CUDA wheels, stay executable.
+"""
 
 from __future__ import annotations
 
@@ -36,9 +40,7 @@ def extract(archive: Path, dest: Path, strip_prefix: str) -> int:
 
 def _extract_all(archive: Path, dest: Path) -> int:
     if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            zf.extractall(dest)
-            return max((zip_entry_time(i) for i in zf.infolist()), default=0)
+        return _extract_zip(archive, dest)
     try:
         with tarfile.open(archive, mode="r:*") as tar:
             members = tar.getmembers()
@@ -46,6 +48,15 @@ def _extract_all(archive: Path, dest: Path) -> int:
             return max((int(m.mtime) for m in members), default=0)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ArchiveError(f"not a readable tar or zip archive: {exc}") from None
+
+
+def _extract_zip(archive: Path, dest: Path) -> int:
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            path = Path(zf.extract(info, dest))  # the sanitised path zipfile wrote
+            if not info.is_dir() and (info.external_attr >> 16) & 0o111:
+                path.chmod(path.stat().st_mode | 0o111)
+        return max((zip_entry_time(i) for i in zf.infolist()), default=0)
 
 
 def zip_entry_time(info: zipfile.ZipInfo) -> int:

@@ -17,6 +17,7 @@ from ..cache.digest import Digest, sha256_bytes
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 IDENTITY_VERSION = 1  # bump when the packed tree format changes
+ARCHIVE_UNPACK = 2  # 2: zip entries keep their executable bits (an archive's tree changed, not a git one's)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class ArchiveSource:
         return self.sha256
 
     def identity(self) -> dict[str, object]:
-        return {"kind": "http", "sha256": self.sha256, "strip_prefix": self.strip_prefix.rstrip("/")}
+        return {"kind": "http", "sha256": self.sha256, "strip_prefix": self.strip_prefix.rstrip("/"),
+                "unpack": ARCHIVE_UNPACK}
 
     def describe(self) -> str:
         return f"http_archive {self.url} (sha256 {self.sha256})"
