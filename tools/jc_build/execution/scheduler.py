@@ -165,7 +165,8 @@ class Scheduler:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                unit, runner, outcome = running.pop(future), self._on.pop(future), future.result()
+                outcome = future.result()  # first: a unit whose worker raised stays running, to be recorded cancelled
+                unit, runner = running.pop(future), self._on.pop(future)
                 lost = [r for r in outcome.runs if r.outcome == "failed" and self._lost(runner, r)]
                 if lost or outcome.retry:  # a lost builder's stages, or what a batch did not build: one by one
                     again = [*(r.stage for r in lost), *outcome.retry]
