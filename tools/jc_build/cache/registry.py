@@ -13,17 +13,20 @@ import json
 import re
 import tempfile
 import threading
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Callable
-from http.client import HTTPException, HTTPResponse
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urljoin
 
 from .action_cache import ActionResult
 from .backend import CacheBackend, MissingBlobError
 from .digest import CHUNK, Digest, sha256_bytes
+
+if TYPE_CHECKING:  # urllib.request and http.client (with email) load on the first request
+    import urllib.error
+    from http.client import HTTPResponse
+
+    _Response = HTTPResponse | urllib.error.HTTPError
 
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 IMAGE_TYPES = ", ".join((MANIFEST_TYPE, "application/vnd.oci.image.index.v1+json",
@@ -35,7 +38,6 @@ KEY_ANNOTATION = "dev.jcb.action-key"
 TITLE_ANNOTATION = "org.opencontainers.image.title"
 SPOOL_BYTES = 8 << 20
 _LOOPBACK = ("127.", "localhost", "[::1]")
-_Response = HTTPResponse | urllib.error.HTTPError
 
 
 class RegistryError(Exception):
@@ -210,6 +212,7 @@ class RegistryCache(CacheBackend):
         found = self._request("GET", f"blobs/{digest}", ok=(200, 404))
         if found.status == 404:
             return None
+        from http.client import HTTPException
         spool = tempfile.SpooledTemporaryFile(SPOOL_BYTES)
         try:
             got = _copy_hashing(found, spool)
@@ -232,6 +235,9 @@ class RegistryCache(CacheBackend):
 
     def _request(self, method: str, path: str, data: bytes | None = None,
                  headers: dict[str, str] | None = None, *, ok: tuple[int, ...]) -> _Response:
+        import urllib.error
+        import urllib.request
+        from http.client import HTTPException
         if self._down:
             raise RegistryError(self._down, repeat=True)
         url = path if "://" in path else self._base + path
@@ -257,6 +263,7 @@ def tag(key: str) -> str:
 
 
 def _read_all(resp: _Response) -> bytes:
+    from http.client import HTTPException
     try:
         return resp.read()
     except (OSError, HTTPException) as e:

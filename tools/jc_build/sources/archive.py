@@ -1,12 +1,16 @@
-"""Extracting a downloaded archive (tar of any compression, or zip), optionally one directory of it."""
+"""Extracting a downloaded archive (tar of any compression, or zip), optionally one directory of it.
+
+tarfile and zipfile are imported by the first extraction (a build with nothing to fetch needs neither)."""
 
 from __future__ import annotations
 
 import calendar
 import shutil
-import tarfile
-import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import zipfile
 
 
 class ArchiveError(Exception):
@@ -35,6 +39,8 @@ def extract(archive: Path, dest: Path, strip_prefix: str) -> int:
 
 
 def _extract_all(archive: Path, dest: Path) -> int:
+    import tarfile
+    import zipfile
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(dest)
