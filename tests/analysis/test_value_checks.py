@@ -107,3 +107,11 @@ def test_every_command_reports_the_value_error(case: str, command: str, workspac
     result = jcb(workspace(files), *COMMANDS[command])
     assert result.code == 1, result.out + result.err
     assert result.err.strip().splitlines()[-1] == f"jcb: error: {message}"
+
+
+@pytest.mark.parametrize("name", ["flash-attn", "Flash_Attn", "flash.attn", "FLASH__-.attn", "x", "a-b_c.d", "Torch"])
+def test_wheel_clash_compares_names_as_packaging_does(name: str) -> None:
+    from packaging.utils import canonicalize_name
+
+    from jc_build.analysis.graph import normalized_dist
+    assert normalized_dist(name) == canonicalize_name(name)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 import shlex
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 PIP_INSTALL = re.compile(r"(?:pip3?|-m pip|uv pip) install ((?:[^;&|]|&(?!&))*)")
 _VALUED = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--target", "-t", "--root", "--prefix")
+# The two forms nearly every requirement takes, decided without importing packaging.requirements
+# (with packaging.markers and packaging.tags: several times the cost of all a query's checks): a bare
+# PEP 508 project name names no version; ``name==V``, V a PEP 440 public version in normal form
+# (``2.8.0``, ``1.0rc1``, ``2.8.0.post2``), names one exact version. packaging parses the rest.
+_BARE_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_FLOATS = re.compile(_BARE_NAME)
+_PINNED = re.compile(_BARE_NAME + r"==[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?")
 
 
 def floating_requirements(requirements: list[str]) -> list[str]:
@@ -21,6 +26,19 @@ def floating_requirements(requirements: list[str]) -> list[str]:
 
 
 def _exact(text: str) -> bool:
+    obvious = _obvious(text)
+    return _exact_pep508(text) if obvious is None else obvious
+
+
+def _obvious(text: str) -> bool | None:
+    """False for a bare project name, True for ``name==V`` (V in normal form), else None."""
+    if _FLOATS.fullmatch(text):
+        return False
+    return True if _PINNED.fullmatch(text) else None
+
+
+def _exact_pep508(text: str) -> bool:
+    from packaging.requirements import InvalidRequirement, Requirement
     try:
         req = Requirement(text)
     except InvalidRequirement:

@@ -8,10 +8,9 @@ explicit versions of one package in one image are a conflict.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-
-from packaging.utils import canonicalize_name
 
 from ..errors import AnalysisError, JcbError, NotFoundError, UsageError
 from ..labels import Label, LabelSyntaxError, parse_pattern
@@ -24,6 +23,14 @@ from .shorthand import ShorthandIndex
 from .traversal import postorder
 
 Edges = dict[Label, list[Label]]
+_DIST_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def normalized_dist(name: str) -> str:
+    """A distribution name as pip compares them: PEP 503's normal form, by the PEP's own one-line
+    definition (packaging's ``canonicalize_name`` gives the same; importing it would pull
+    packaging.tags into every analysis)."""
+    return _DIST_SEPARATORS.sub("-", name).lower()
 PackageKey = tuple[str, str]  # (package directory, jetson-containers package name)
 
 
@@ -87,7 +94,7 @@ class ConfiguredGraph:
         """AnalysisError when two of a layer's wheels are the same distribution (pip would keep one)."""
         seen: dict[str, Label] = {}
         for dep in target.deps["wheels"]:
-            dist = canonicalize_name(self.target(self.resolve_alias(dep)).fields.dist)
+            dist = normalized_dist(self.target(self.resolve_alias(dep)).fields.dist)
             if dist in seen:
                 raise AnalysisError(f"{target.label} installs two wheels of '{dist}' ({seen[dist]} and {dep}); "
                                     "keep one in wheels", target.location)

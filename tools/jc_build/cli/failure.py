@@ -2,18 +2,15 @@
 
 Like Meson, an exception jcb did not expect is a bug in jcb: the user gets one line saying so,
 where the full trace was written and how to report it; ``--debug`` (or ``$JCB_DEBUG``) prints
-the trace instead.
+the trace instead. What only a failure needs (shutil, tempfile, datetime, traceback) is
+imported when one happens: a successful command does not pay for it.
 """
 
 from __future__ import annotations
 
-import datetime
 import errno
 import os
-import shutil
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 REPORT_TO = "the jcb issue tracker (attach the trace file and the command line)"
@@ -45,6 +42,7 @@ def _space(exc: OSError) -> str:
 
 def _free(path: Path) -> str:
     """How much space is left on ``path``'s filesystem, in words."""
+    import shutil
     for candidate in (path, *path.parents):
         try:
             usage = shutil.disk_usage(candidate)
@@ -56,6 +54,12 @@ def _free(path: Path) -> str:
 
 def write_trace(exc: BaseException, cache_dir: Path | None) -> Path | None:
     """Write ``exc``'s trace under ``<cache>/logs`` (else the temp dir); the file, or None if neither works."""
+    try:
+        import datetime
+        import tempfile
+        import traceback
+    except Exception:  # noqa: BLE001 - e.g. no file descriptor left to read them: no trace, still one line
+        return None
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     text = (f"jcb crash report\ncommand: {' '.join(sys.argv)}\ncwd: {os.getcwd()}\n"
             f"python: {sys.version.split()[0]}\n\n" + "".join(traceback.format_exception(exc)))

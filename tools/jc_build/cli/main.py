@@ -77,18 +77,18 @@ def _seconds(text: str) -> float:
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """The parser; only the command named in ``argv`` gets its options (start-up stays fast)."""
+    """The parser; when ``argv`` names a command, only that command's module is imported and only
+    its subparser made (start-up stays fast); otherwise every command, for the help listing."""
     parser = _Parser(prog="jcb", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"jcb {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = common_options()
-    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
-    for name, module in COMMANDS.items():
+    chosen = argv[0] if argv and argv[0] in COMMANDS else None  # `jcb -h build`: the whole listing
+    for name, module in [(chosen, COMMANDS[chosen])] if chosen else COMMANDS.items():
         command = importlib.import_module(f"{__package__}.commands.{module}")
         child = sub.add_parser(name, parents=[common], help=command.HELP, description=command.DESCRIPTION,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
-        if chosen in (name, None) or chosen not in COMMANDS:
-            command.add_arguments(child)
+        command.add_arguments(child)
         child.set_defaults(run=command.run)
     return parser
 

@@ -1,50 +1,49 @@
 """Typed, frozen views of targets' attributes, one class per rule, generated from its schema.
 
 In the spirit of Pants' FieldSets: ``target.fields.build_deps`` is a tuple of ``Label``s, lists
-are tuples, absent optional strings are None. The classes live in this module:
-``ContainerLayerFields``, ``WheelFields``, ``AliasFields``,
-``GitRepositoryFields``, ``HttpArchiveFields``.
+are tuples, absent optional strings are None. The classes (``ContainerLayerFields``,
+``WheelFields``, ``AliasFields``, ``GitRepositoryFields``, ``HttpArchiveFields``,
+``PlatformFields``) are named tuples, made the first time a target of their rule is seen, and then
+live in this module. (Named tuples rather than frozen dataclasses: a rule has some twenty
+attributes, and a dataclass compiles an ``__init__``, ``__eq__``, ``__hash__``, ``__repr__`` and
+setters for them when its class is made, and sets each attribute by a call in every instance:
+about 4 % of a cold ``jcb query deps //llm/sglang``, BENCHMARKS.md section 7.)
 """
 
 from __future__ import annotations
 
-from dataclasses import make_dataclass
+from collections import namedtuple
+from functools import cache
 from typing import Any
 
 from ..errors import Location
 from ..labels import Label, parse_label
 from ..model import RuleFields, Target
 from .rules import RULES
-from .schema import RuleSchema
 
 
 def _class_name(kind: str) -> str:
     return "".join(part.title() for part in kind.split("_")) + "Fields"
 
 
-def _fields_class(schema: RuleSchema) -> type[RuleFields]:
-    names = [("name", str), *((key, Any) for key in schema.attrs)]
-    cls = make_dataclass(_class_name(schema.kind), names, bases=(RuleFields,), frozen=True, slots=True)
-    cls.__module__ = __name__
-    cls.__doc__ = f"The typed attributes of a {schema.kind} target."
+@cache
+def fields_class(kind: str) -> type[RuleFields]:
+    """The frozen view class of rule ``kind`` (KeyError for an unknown rule)."""
+    name = _class_name(kind)
+    values = namedtuple(name, ("name", *RULES[kind].attrs), module=__name__)
+    cls = type(name, (values, RuleFields), {"__slots__": (), "__module__": __name__,
+                                            "__doc__": f"The typed attributes of a {kind} target."})
+    globals()[name] = cls
     return cls
-
-
-FIELDS: dict[str, type[RuleFields]] = {kind: _fields_class(schema) for kind, schema in RULES.items()}
-globals().update({cls.__name__: cls for cls in FIELDS.values()})
-
-
-def _typed(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def typed_fields(kind: str, attrs: dict[str, Any], deps: dict[str, tuple[Label, ...]]) -> RuleFields:
     """The frozen view of validated ``attrs``; label attributes take their labels from ``deps``."""
-    schema = RULES[kind]
-    values = {key: _typed(attrs[key]) for key in ("name", *schema.attrs)}
+    cls = fields_class(kind)
+    values = {key: tuple(value) if isinstance(value := attrs[key], list) else value for key in cls._fields}
     for key, labels in deps.items():
         values[key] = labels[0] if isinstance(attrs[key], str) else labels
-    return FIELDS[kind](**values)
+    return cls(**values)
 
 
 def make_target(kind: str, attrs: dict[str, Any], package: str, location: Location, build_file: str) -> Target:

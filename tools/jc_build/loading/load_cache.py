@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -105,6 +104,7 @@ class LoadCache:
                                      CacheFile), separators=(",", ":"))
         except CodecError:
             return  # a value the codec cannot store: this run's loads are simply not kept
+        import tempfile
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")

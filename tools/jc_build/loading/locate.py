@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import cached_property
+from itertools import accumulate
 
 from ..errors import Location
 
-_NAME_ATTR = re.compile(r"""\bname\s*=\s*(?:"([^"\\\n]*)"|'([^'\\\n]*)')""")
+# Starts with its literal, so the regex engine skips to each "name" (a leading \b would scan every offset);
+# the word boundary before it is checked on the few matches.
+_NAME_ATTR = re.compile(r"""name\s*=\s*(?:"([^"\\\n]*)"|'([^'\\\n]*)')""")
 _TOP_CALL = re.compile(r"[A-Za-z_]\w*\s*\(")
 _STRING = re.compile(r""""([^"\\\n]*)"|'([^'\\\n]*)'""")
 
@@ -18,9 +22,13 @@ class DeclarationIndex:
     def __init__(self, rel: str, text: str):
         self.rel = rel
         self.text = text
-        self._lines = [0] + [m.end() for m in re.finditer("\n", text)]
-        self._named = _offsets(_NAME_ATTR, text)
-        self._strings = _offsets(_STRING, text)
+        self._lines = list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
+        self._named = _offsets(_NAME_ATTR, text, word_start=True)
+
+    @cached_property
+    def _strings(self) -> dict[str, list[int]]:
+        """Every quoted string's offsets: indexed only when a name is not written as ``name = "..."``."""
+        return _offsets(_STRING, self.text)
 
     def locate(self, name: str) -> Location:
         """The call holding ``name = "<name>"``; else the call holding the name's longest quoted part
@@ -32,8 +40,9 @@ class DeclarationIndex:
             found = next((self._strings[p] for p in parts if p in self._strings), [])
         if not found:
             return Location(self.rel, 1, 1)
-        places = [self._call_start(at) for at in found]
-        line, col, _ = next((place for place in places if place[2]), places[0])
+        places = map(self._call_start, found)
+        first = next(places)
+        line, col, _ = first if first[2] else next((place for place in places if place[2]), first)
         return Location(self.rel, line, col)
 
     def _call_start(self, at: int) -> tuple[int, int, bool]:
@@ -48,8 +57,10 @@ class DeclarationIndex:
         return line + 1, len(row) - len(row.lstrip(" \t")) + 1, top_call
 
 
-def _offsets(pattern: re.Pattern[str], text: str) -> dict[str, list[int]]:
+def _offsets(pattern: re.Pattern[str], text: str, word_start: bool = False) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for match in pattern.finditer(text):
+        if word_start and match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] == "_"):
+            continue
         found.setdefault(match.group(1) if match.group(1) is not None else match.group(2), []).append(match.start())
     return found

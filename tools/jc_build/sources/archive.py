@@ -2,15 +2,18 @@
 
 A zip entry made on Unix keeps its executable bits (zipfile's extractall drops every mode; unzip and
 pip keep them): a wheel's programs, such as nvcc in NVIDIA's CUDA wheels, stay executable.
+tarfile and zipfile are imported by the first extraction (a build with nothing to fetch needs neither).
 """
 
 from __future__ import annotations
 
 import calendar
 import shutil
-import tarfile
-import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import zipfile
 
 
 class ArchiveError(Exception):
@@ -39,6 +42,8 @@ def extract(archive: Path, dest: Path, strip_prefix: str) -> int:
 
 
 def _extract_all(archive: Path, dest: Path) -> int:
+    import tarfile
+    import zipfile
     if zipfile.is_zipfile(archive):
         return _extract_zip(archive, dest)
     try:
@@ -51,6 +56,7 @@ def _extract_all(archive: Path, dest: Path) -> int:
 
 
 def _extract_zip(archive: Path, dest: Path) -> int:
+    import zipfile
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
             path = Path(zf.extract(info, dest))  # the sanitised path zipfile wrote

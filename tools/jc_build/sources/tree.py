@@ -2,20 +2,24 @@
 
 Entries are sorted by path; owners are 0/0 without names; every mtime is the source's epoch;
 modes are 0755 for directories and executables, 0644 for other files; symlinks are kept as links.
-So the same content packs to the same bytes (and digest) on every machine.
+So the same content packs to the same bytes (and digest) on every machine. (tarfile is imported
+when a tree is packed or unpacked: a build whose sources are staged already never loads it.)
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import tarfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    import tarfile
 
 
 def pack(root: Path, out: BinaryIO, epoch: int) -> None:
     """Write ``root``'s content (not ``root`` itself) to ``out`` as a normalised tar."""
+    import tarfile
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in _walk(root):
             info = _entry(root, path, epoch)
@@ -28,6 +32,7 @@ def pack(root: Path, out: BinaryIO, epoch: int) -> None:
 
 def unpack(src: BinaryIO, dest: Path) -> None:
     """Extract a packed tree into ``dest`` (created), refusing anything that would leave it."""
+    import tarfile
     dest.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=src, mode="r:") as tar:
         tar.extractall(dest, filter="tar")
@@ -43,6 +48,7 @@ def _walk(root: Path) -> list[Path]:
 
 
 def _entry(root: Path, path: Path, epoch: int) -> tarfile.TarInfo:
+    import tarfile
     st = path.lstat()
     info = tarfile.TarInfo(path.relative_to(root).as_posix())
     info.mtime, info.uid, info.gid, info.uname, info.gname = epoch, 0, 0, "", ""

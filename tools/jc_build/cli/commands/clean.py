@@ -4,7 +4,6 @@ the cache directory, as ``bazel clean --expunge`` removes the output base."""
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from ..context import Context
@@ -46,6 +45,7 @@ def run(ctx: Context) -> int:
     entries, blobs = cache.clear(then=remove_images)
     ctx.print(f"removed {removed[0]} images, {entries} entries, {blobs} blobs from {cache.root}")
     if ctx.args.expunge:
+        import shutil
         shutil.rmtree(cache.root)
         ctx.print(f"removed {cache.root}")
     return 0

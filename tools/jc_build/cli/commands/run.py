@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..context import Context
-from ..docker_run import RunLine, split_run_argv
 from ..options import add_image_arguments
+
+if TYPE_CHECKING:
+    from ..docker_run import RunLine
 
 HELP = "build if needed, then docker run a target's image with Jetson defaults"
 DESCRIPTION = """\
@@ -38,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def split_argv(words: Sequence[str], jcb_options: Mapping[str, bool]) -> tuple[list[str], RunLine]:
     """jcb's words for argparse; the docker options and the command set aside."""
+    from ..docker_run import split_run_argv
     line = split_run_argv(words, jcb_options)
     return line.jcb, line
 
