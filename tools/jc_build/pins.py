@@ -8,7 +8,8 @@ import shlex
 from packaging.requirements import InvalidRequirement, Requirement
 
 PIP_INSTALL = re.compile(r"(?:pip3?|-m pip|uv pip) install ((?:[^;&|]|&(?!&))*)")
-_VALUED = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--target", "-t", "--root", "--prefix")
+_VALUED = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--target", "-t", "--root", "--prefix",
+           "--no-binary", "--only-binary")
 
 
 def floating_requirements(requirements: list[str]) -> list[str]:
