@@ -7,7 +7,7 @@ import itertools
 import subprocess
 import sys
 
-from jc_build.pins import _exact_pep508, _obvious, floating_requirements
+from jc_build.pins import _exact_pep508, _obvious, command_requirements, floating_requirements
 
 NAMES = ["scipy", "compressed-tensors", "flash_attn", "A.b-c_d9", "x", "-bad", "bad-", "a b"]
 VERSIONS = ["1", "2.8", "4.53.1", "2.8.0.post2", "1.0rc1", "0.1a2.dev3", "1.0.post1.dev2", "01.2", "1.0.*",
@@ -44,3 +44,15 @@ def test_obvious_forms_do_not_import_packaging_requirements() -> None:
             "assert f(['x>=1']) == ['x>=1']; print('packaging.requirements' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["False", "True"]
+
+
+def test_option_values_are_not_requirements() -> None:
+    cmd = ("PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --index-url https://pypi.org/simple "
+           "--no-binary :all: --only-binary numpy --upgrade psutil==7.0.0 'numpy<2' /tmp/w/*.whl")
+    assert command_requirements(cmd) == ["psutil==7.0.0", "numpy<2"]
+    assert floating_requirements(command_requirements(cmd)) == ["numpy<2"]
+
+
+def test_only_one_exact_version_is_pinned() -> None:
+    reqs = ["a==1.0", "b===2", "c==1.*", "d>=1,<2", "e", "f[x]==1.0", "-r req.txt"]
+    assert floating_requirements(reqs) == ["c==1.*", "d>=1,<2", "e", "-r req.txt"]

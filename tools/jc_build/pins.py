@@ -6,7 +6,8 @@ import re
 import shlex
 
 PIP_INSTALL = re.compile(r"(?:pip3?|-m pip|uv pip) install ((?:[^;&|]|&(?!&))*)")
-_VALUED = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--target", "-t", "--root", "--prefix")
+_VALUED = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--target", "-t", "--root", "--prefix",
+           "--no-binary", "--only-binary")
 # The two forms nearly every requirement takes, decided without importing packaging.requirements
 # (with packaging.markers and packaging.tags: several times the cost of all a query's checks): a bare
 # PEP 508 project name names no version; ``name==V``, V a PEP 440 public version in normal form
