@@ -46,6 +46,8 @@ elif [ "$cmd" = stop ]; then
   for _ in $(seq 60); do [ -f "$state/docker.pid" ] || break; sleep 0.5; done
   [ -f "$state/subnet" ] && nat_rules -D "$(cat "$state/subnet")"
   ip link delete "$name" 2>/dev/null || true
+  # what the daemon left mounted under its roots (its default netns), deepest first
+  awk -v root="$state/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount
   for h in /sys/fs/cgroup/*/; do [ -d "$h$name" ] && rmdir "$h$name"/*/ "$h$name" 2>/dev/null; done || true
   rm -rf "$state"
 else
