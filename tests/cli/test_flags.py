@@ -31,3 +31,21 @@ def test_subtracting_patterns(jcb, workspace) -> None:
     assert built == ["//y:y", "//x/two:two"]
     none = jcb(root, "build", "--dry-run", "--", "//x/...", "-//...")
     assert none.code == 2 and "'//x/... -//...' leaves no target to build" in none.err
+
+
+def test_every_command_that_opens_the_remote_cache_takes_its_options() -> None:
+    """`jcb lock --pip` opened the remote cache without having its options: an internal error."""
+    import importlib
+    import inspect
+
+    from jc_build.cli.main import COMMANDS, build_parser
+    [sub] = [a for a in build_parser()._actions if a.dest == "command"]
+    sources = {name: inspect.getsource(importlib.import_module(f"jc_build.cli.commands.{module}"))
+               for name, module in COMMANDS.items()}
+    openers = [name for name, text in sources.items() if "make_executor(" in text or "open_remote_cache(" in text]
+    assert {"build", "lock", "explain"} <= set(openers)
+    def dests(parser) -> set[str]:  # with those of nested actions (`jcb cache push`)
+        nested = [p for a in parser._actions if a.choices and isinstance(a.choices, dict) for p in a.choices.values()]
+        return {a.dest for a in parser._actions}.union(*map(dests, nested))
+    for name in openers:
+        assert {"remote_cache", "remote_cache_readonly", "no_remote_cache"} <= dests(sub.choices[name]), name

@@ -115,3 +115,28 @@ def test_a_cached_target_gets_its_typed_view_back(tmp_path: Path) -> None:
     cache.save()
     [loaded] = LoadCache(tmp_path / "cache.json").get("a").values()
     assert loaded.fields == target.fields and loaded.fields.deps == (Label("a", "c"),)
+
+
+def test_a_view_handed_out_is_not_saved_with_a_later_package(tmp_path: Path) -> None:
+    """A run that reads one package and stores another writes the file again: the first package's
+    targets must still come back with their typed views (they came back as lists, a crash)."""
+    from jc_build.loading.fields import make_target
+    from jc_build.loading.load_cache import LoadCache
+    from jc_build.loading.rules import RULES
+    build = tmp_path / "BUILD.star"
+    build.write_text("")
+    os.utime(build, ns=(1, 1))
+
+    def layer(package: str) -> Target:
+        attrs = RULES["container_layer"].validate({"name": "b", "deps": [":c"]})
+        return make_target("container_layer", attrs, package, Location(str(build), 1, 1), str(build))
+    first = LoadCache(tmp_path / "cache.json")
+    first.put("a", {"b": layer("a")}, [str(build)])
+    first.save()
+    second = LoadCache(tmp_path / "cache.json")
+    assert second.get("a")["b"].fields.deps == (Label("a", "c"),)
+    second.put("z", {"b": layer("z")}, [str(build)])
+    second.save()
+    third = LoadCache(tmp_path / "cache.json")
+    assert third.get("a")["b"].fields.deps == (Label("a", "c"),)
+    assert third.get("z")["b"].fields.deps == (Label("z", "c"),)

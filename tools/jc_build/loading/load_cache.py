@@ -24,7 +24,7 @@ from ..model import Platform, Target
 from .codec import CodecError, decode, encode, fingerprint
 from .fields import typed_fields
 
-FORMAT = "jcb-loading-cache/3"  # 3: allow_floating and the hermetic attributes
+FORMAT = "jcb-loading-cache/4"  # 4: no typed views stored (3 could hold them as lists)
 Signature = tuple[int, int, int] | None
 # Files modified this recently are not trusted: a later edit could keep mtime and size.
 RACY_NS = 2_000_000_000
@@ -77,10 +77,10 @@ class LoadCache:
         if entry is None:
             return None
         if all(_signature(path) == signature for path, signature in entry.files):
-            for target in entry.targets.values():
-                if target.fields is None:  # stored without its view: derived again from attrs and deps
-                    target.fields = typed_fields(target.kind, target.attrs, target.deps)
-            return entry.targets
+            # Stored without their views (JSON would make a view a list): each is derived again from
+            # attrs and deps, on a copy, so that the entry saved later still holds none.
+            return {name: replace(t, fields=typed_fields(t.kind, t.attrs, t.deps))
+                    for name, t in entry.targets.items()}
         return None
 
     def put(self, package: str, targets: dict[str, Target], files: Iterable[str]) -> None:

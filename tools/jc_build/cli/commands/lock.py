@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ..context import Context
-from ..options import add_builder, add_cache_dir
+from ..options import add_engine_and_caches
 from ..services import (detect_engine, make_executor, make_plans, open_cache, read_lock, resolve_targets, source_stager,
                         stage_sources)
 
@@ -43,8 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--update", action="store_true", help="replace the entries of these targets' sources")
     parser.add_argument("--pip", action="store_true",
                         help="also record what each built layer's pip steps installed (read from its image)")
-    add_cache_dir(parser)
-    add_builder(parser)
+    add_engine_and_caches(parser)
 
 
 def run(ctx: Context) -> int:
