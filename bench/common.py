@@ -42,6 +42,9 @@ def jcb_source() -> str:
     return f"jcb from {REPO}/tools at commit {commit}{' with uncommitted changes in tools/' if dirty else ''}"
 
 
+Case = tuple[Sequence[str], Path | None, dict[str, str] | None]  # argv, cwd, extra environment
+
+
 def time_command(argv: Sequence[str], runs: int = 5, cwd: Path | None = None,
                  env: dict[str, str] | None = None) -> dict[str, float]:
     """Wall time of a fresh process, ``runs`` times after one warm-up: median, min, max (seconds).
@@ -49,16 +52,33 @@ def time_command(argv: Sequence[str], runs: int = 5, cwd: Path | None = None,
     Bytecode caching is on, as in an installed jcb (this machine's default environment sets
     PYTHONDONTWRITEBYTECODE=1, which would make every run recompile every module).
     """
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    environment.update(env or {})
-    samples = []
+    return time_interleaved({"": (argv, cwd, env)}, runs)[""]
+
+
+def time_interleaved(cases: dict[str, Case], runs: int = 5) -> dict[str, dict[str, float]]:
+    """``time_command`` for several commands at once: a warm-up of each, then ``runs`` rounds that
+    run every command once, so a change of the machine's load falls on all of them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in cases}
     for run in range(runs + 1):
-        start = time.perf_counter()
-        subprocess.run(list(argv), cwd=cwd, env=environment, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if run:
-            samples.append(time.perf_counter() - start)
-    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "runs": runs}
+        for name, (argv, cwd, env) in cases.items():
+            environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            environment.update(env or {})
+            start = time.perf_counter()
+            subprocess.run(list(argv), cwd=cwd, env=environment, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if run:
+                samples[name].append(time.perf_counter() - start)
+    return {name: {"median": statistics.median(s), "min": min(s), "max": max(s), "runs": runs}
+            for name, s in samples.items() if s}
+
+
+def commit_of(root: Path, marker: str, length: int) -> str:
+    """The commit a checkout or a copy is of: the ``marker`` file a copy was given, else git's."""
+    if (root / marker).is_file():
+        return (root / marker).read_text().strip()[:length]
+    run = subprocess.run(["git", "-C", str(root), "rev-parse", f"--short={length}", "HEAD"], capture_output=True,
+                         text=True, check=False)
+    return run.stdout.strip() or "unknown"
 
 
 def machine() -> str:
@@ -76,15 +96,24 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}")
 
 
-def report(name: str, rows: dict[str, dict[str, float]], out: Path | None = None) -> None:
-    """Print a table and, with ``out``, write the raw numbers as JSON."""
-    print(f"# {name} on {machine()}; {jcb_source()}")
-    for label, row in rows.items():
+class Table:
+    """Timed rows, each printed (flushed) as soon as it is measured, so a long run shows its
+    progress and a run stopped half-way still shows what it measured; with ``out``, the raw
+    numbers so far are rewritten as JSON after every row."""
+
+    def __init__(self, name: str, out: Path | None = None) -> None:
+        self.rows: dict[str, dict[str, float]] = {}
+        self.out = out
+        print(f"# {name} on {machine()}; {jcb_source()}", flush=True)
+
+    def add(self, label: str, row: dict[str, float]) -> None:
+        self.rows[label] = row
         print(f"{label:60s} median {row['median']:.3f}s  (min {row['min']:.3f}, max {row['max']:.3f}, "
-              f"n={row['runs']})")
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"machine": machine(), "jcb": jcb_source(), "rows": rows}, indent=2))
+              f"n={row['runs']})", flush=True)
+        if self.out:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.out.write_text(json.dumps({"machine": machine(), "jcb": jcb_source(), "rows": self.rows},
+                                           indent=2))
 
 
 def profile_jcb(argv: Sequence[str], phases: Sequence[tuple[str, str, str]], cwd: Path,

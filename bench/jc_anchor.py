@@ -148,12 +148,8 @@ class Anchor:
         return None
 
     def commit(self) -> str:
-        marker = self.root / ".jc_commit"
-        if marker.is_file():
-            return marker.read_text().strip()[:8]
-        run = subprocess.run(["git", "-C", str(self.root), "rev-parse", "--short=8", "HEAD"], capture_output=True,
-                             text=True, check=False)
-        return run.stdout.strip() or "unknown"
+        from common import commit_of
+        return commit_of(self.root, ".jc_commit", 8)
 
     def argv(self, mode: str, network: str, package: str) -> list[str]:
         return [self.python, str(Path(__file__).resolve()), "child", mode, network, str(self.root), package]
@@ -202,7 +198,7 @@ def main() -> None:
         child(sys.argv[2], sys.argv[3], Path(sys.argv[4]), sys.argv[5])
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import REPO, report, time_command
+    from common import REPO, Table, time_command
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -213,11 +209,12 @@ def main() -> None:
     problem = anchor.problem()
     if problem:
         raise SystemExit(f"jetson-containers anchor unavailable: {problem}")
-    print(f"# jetson-containers {anchor.commit()} at {anchor.root}, {anchor.python}")
+    print(f"# jetson-containers {anchor.commit()} at {anchor.root}, {anchor.python}", flush=True)
     for note in anchor.check(REPO / "tests" / "docs" / "data" / "sglang-README.md"):
-        print(f"#   {note}")
-    rows = {name: time_command(argv, args.runs, cwd=anchor.cwd, env=anchor.env) for name, argv in anchor.cases()}
-    report("jetson-containers anchors", rows, REPO / "bench" / "out" / "jc_anchor.json")
+        print(f"#   {note}", flush=True)
+    table = Table("jetson-containers anchors", REPO / "bench" / "out" / "jc_anchor.json")
+    for name, argv in anchor.cases():
+        table.add(name, time_command(argv, args.runs, cwd=anchor.cwd, env=anchor.env))
 
 
 if __name__ == "__main__":
