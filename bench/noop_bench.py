@@ -13,7 +13,8 @@ first on PATH (twice, the second counted: a jcb that remembers its engine per PA
 once), and one warm-up round. Then ``--rounds`` timed rounds, each running ``python -c pass``,
 every tree's no-op ``jcb build //llm/sglang`` and the jetson-containers way's no-op, the order
 rotated each round so load drifts spread over all. Solves come from each no-op's --event-log.
-Images built on the benchmark's base image are removed at the end (do not run two at once).
+At the end it removes the images it made: those its trees' action caches name and the
+jetson-containers way's (by their names), nothing else on the shared daemon.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -31,7 +33,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from build_bench import TARGET, docker_env, jc_build, remove_images_built_on
+from build_bench import TARGET, docker_env, jc_build
 from common import REPO, commit_of, machine
 from gen_build_workspace import ensure_base_image, generate_jc, generate_jcb
 
@@ -127,12 +129,32 @@ def summary(trees: list[Tree], rows: dict[str, list[float]], solves: dict[str, l
     return lines
 
 
+def remove_images(trees: list[Tree], scratch: Path) -> int:
+    """Remove the images of the trees' cached stages and the jetson-containers way's; how many."""
+    ids = set()
+    for tree in trees:
+        for entry in (tree.cache / "ac").rglob("*.json") if tree.cache.is_dir() else ():
+            try:
+                result = json.loads(entry.read_text()).get("result", {})
+            except (OSError, ValueError):
+                continue
+            if result.get("image_id"):
+                ids.add(result["image_id"])
+    listed = subprocess.run(["docker", "images", "-q", "--filter", f"reference={PREFIX_JC}-{scratch.name}/*"],
+                            capture_output=True, text=True, check=False).stdout.split()
+    ids.update(listed)
+    if ids:
+        subprocess.run(["docker", "rmi", "--force", *sorted(ids)], capture_output=True, check=False)
+    return len(ids)
+
+
 def prepare(trees: list[Tree], base: str, scratch: Path, work: int) -> list[str]:
     """Workspaces and cold builds (untimed); what each cold build did."""
     notes = []
     for tree in trees:
         tree.workspace, tree.cache = scratch / tree.name / "ws", scratch / tree.name / "cache"
-        generate_jcb(tree.workspace, base, f"jcbnoop-{tree.name}-{scratch.name}", uuid.uuid4().hex, work)
+        prefix = re.sub(r"[^a-z0-9._-]+", "-", f"jcbnoop-{tree.name}-{scratch.name}".lower())
+        generate_jcb(tree.workspace, base, prefix, uuid.uuid4().hex, work)
         wall, built, solved = tree.build(scratch / "cold.jsonl")
         notes.append(f"{tree.name}: jcb at {tree.commit()} ({tree.root}, {tree.python}); cold build "
                      f"{wall:.1f}s, {built} stages, {solved} solves")
@@ -149,7 +171,8 @@ def main() -> None:
     args = parser.parse_args()
     trees = [parse_tree(spec) for spec in args.tree] or [Tree("this", REPO, sys.executable)]
     base = ensure_base_image()
-    scratch = Path(tempfile.mkdtemp(prefix="jcbnoop-"))
+    scratch = Path(tempfile.gettempdir()) / f"jcbnoop-{uuid.uuid4().hex[:8]}"  # its name is in image names
+    scratch.mkdir()
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}; scratch {scratch}", flush=True)
     try:
         notes = prepare(trees, base, scratch, args.work)
@@ -177,7 +200,7 @@ def main() -> None:
         out.write_text(json.dumps({"machine": machine(), "notes": notes, "summary": lines, "rows": rows,
                                    "solves": solves, "docker_calls": calls}, indent=2))
     finally:
-        print(f"removed {remove_images_built_on(base)} images built on {base}", flush=True)
+        print(f"removed {remove_images(trees, scratch)} images this run made", flush=True)
         shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import signal
@@ -135,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one jcb command; every failure ends as one line on stderr and an exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
+    gc.freeze()  # what is alive now (modules, classes, the parser) lives until exit: no collection need scan it
     argv, forwarded = _split_forwarded(parser, argv)
     args, extra = parser.parse_known_args(argv)
     if forwarded is not None:

@@ -71,16 +71,33 @@ def encode(value: Any, hint: Any) -> Any:
 
 
 def decode(data: Any, hint: Any, where: str = "$") -> Any:
-    """The value of type ``hint`` that ``data`` encodes; CodecError naming where it does not fit."""
-    return _decoder(hint)(data, where)
+    """The value of type ``hint`` that ``data`` (as ``json.loads`` gives it) encodes; CodecError
+    naming where it does not fit."""
+    try:
+        return _decoder(hint)(data)
+    except _Misfit as exc:
+        raise CodecError(f"{where}{''.join(reversed(exc.path))}: {exc.args[0]}") from None
 
 
-Decoder = Callable[[Any, str], Any]
+class _Misfit(Exception):
+    """A value that does not fit; ``path`` collects where, innermost first, as it propagates."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.path: list[str] = []
+
+    def at(self, step: str) -> _Misfit:
+        self.path.append(step)
+        return self
+
+
+Decoder = Callable[[Any], Any]
 
 
 @lru_cache(maxsize=None)
 def _decoder(hint: Any) -> Decoder:
-    """A function decoding values of ``hint``, built once per type (a cache file holds thousands)."""
+    """A function decoding values of ``hint``, built once per type (a cache file holds thousands).
+    Where a value sits is worked out only when it does not fit."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if dataclasses.is_dataclass(hint):
         return _dataclass_decoder(hint)
@@ -89,72 +106,107 @@ def _decoder(hint: Any) -> Decoder:
     if origin is tuple and args and args[-1] is not Ellipsis:
         return _fixed_tuple_decoder([_decoder(a) for a in args])
     if origin in (list, tuple) or hint in (list, tuple):
-        item, make = _decoder(args[0] if args else Any), tuple if tuple in (origin, hint) else list
-
-        def sequence(data: Any, where: str) -> Any:
-            if not isinstance(data, list):
-                raise CodecError(f"{where}: expected a list")
-            return make(item(v, f"{where}[{i}]") for i, v in enumerate(data))
-        return sequence
+        return _sequence_decoder(_decoder(args[0] if args else Any), tuple if tuple in (origin, hint) else list)
     if origin is dict or hint is dict:
-        value = _decoder(args[1] if args else Any)
-
-        def mapping(data: Any, where: str) -> Any:
-            if not isinstance(data, dict):
-                raise CodecError(f"{where}: expected an object")
-            return {k: value(v, f"{where}.{k}") for k, v in data.items()}
-        return mapping
+        return _mapping_decoder(_decoder(args[1] if args else Any))
     if hint is Any:
-        return lambda data, where: _plain(data)
+        return lambda data: data  # JSON data is plain already: nothing else comes out of json.loads
     return _scalar_decoder(hint)
+
+
+def _sequence_decoder(item: Decoder, make: type) -> Decoder:
+    def sequence(data: Any) -> Any:
+        if not isinstance(data, list):
+            raise _Misfit("expected a list")
+        try:
+            return make([item(v) for v in data])
+        except _Misfit as exc:
+            raise exc.at(f"[{_failed_index(item, data)}]") from None
+    return sequence
+
+
+def _failed_index(item: Decoder, data: list[Any]) -> int:
+    """The index of the first item that does not fit (looked for only after one did not)."""
+    for i, value in enumerate(data):
+        try:
+            item(value)
+        except _Misfit:
+            return i
+    return -1
+
+
+def _mapping_decoder(value: Decoder) -> Decoder:
+    def mapping(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise _Misfit("expected an object")
+        key = None
+        try:
+            return {(key := k): value(v) for k, v in data.items()}
+        except _Misfit as exc:
+            raise exc.at(f".{key}") from None
+    return mapping
 
 
 def _dataclass_decoder(cls: Any) -> Decoder:
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    required = {n for n, f in fields.items()
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    names = frozenset(fields)
+    required = frozenset(n for n, f in fields.items()
+                         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
     hints = _hints(cls)
+    decoders: dict[str, Decoder] = {}  # filled on first use: a field's type may be the class itself
 
-    def dataclass(data: Any, where: str) -> Any:
-        if not isinstance(data, dict) or not data.keys() <= fields.keys():
-            raise CodecError(f"{where}: expected the fields of {cls.__name__}")
-        if not required <= data.keys():
-            raise CodecError(f"{where}: missing {', '.join(sorted(required - data.keys()))}")
-        values = {n: _decoder(hints[n])(v, f"{where}.{n}") for n, v in data.items()}
+    def dataclass(data: Any) -> Any:
+        if type(data) is not dict or not names.issuperset(data):
+            raise _Misfit(f"expected the fields of {cls.__name__}")
+        if not required.issubset(data):
+            raise _Misfit(f"missing {', '.join(sorted(required - data.keys()))}")
+        if not decoders:
+            decoders.update((n, _decoder(hints[n])) for n in fields)
+        name = None
+        try:
+            values = {(name := n): decoders[n](v) for n, v in data.items()}
+        except _Misfit as exc:
+            raise exc.at(f".{name}") from None
         try:
             return cls(**values)
         except (TypeError, ValueError) as exc:  # the dataclass's own validation
-            raise CodecError(f"{where}: {exc}") from None
+            raise _Misfit(str(exc)) from None
     return dataclass
 
 
 def _union_decoder(hint: Any, members: list[Decoder]) -> Decoder:
-    def union(data: Any, where: str) -> Any:
+    def union(data: Any) -> Any:
         for member in members:
             try:
-                return member(data, where)
-            except CodecError:
+                return member(data)
+            except _Misfit:
                 continue
-        raise CodecError(f"{where}: fits none of {hint}")
+        raise _Misfit(f"fits none of {hint}")
     return union
 
 
 def _fixed_tuple_decoder(items: list[Decoder]) -> Decoder:
-    def fixed(data: Any, where: str) -> Any:
+    def fixed(data: Any) -> Any:
         if not isinstance(data, list) or len(data) != len(items):
-            raise CodecError(f"{where}: expected {len(items)} items")
-        return tuple(item(v, f"{where}[{i}]") for i, (v, item) in enumerate(zip(data, items)))
+            raise _Misfit(f"expected {len(items)} items")
+        values = []
+        for i, (v, item) in enumerate(zip(data, items)):
+            try:
+                values.append(item(v))
+            except _Misfit as exc:
+                raise exc.at(f"[{i}]") from None
+        return tuple(values)
     return fixed
 
 
 def _scalar_decoder(hint: Any) -> Decoder:
     name = getattr(hint, "__name__", str(hint))
 
-    def scalar(data: Any, where: str) -> Any:
+    def scalar(data: Any) -> Any:
         if hint is float and isinstance(data, int) and not isinstance(data, bool):
             return float(data)
         if not isinstance(data, hint) or (hint is int and isinstance(data, bool)):
-            raise CodecError(f"{where}: expected {name}")
+            raise _Misfit(f"expected {name}")
         return data
     return scalar
 

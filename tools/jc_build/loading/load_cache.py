@@ -77,10 +77,9 @@ class LoadCache:
         if entry is None:
             return None
         if all(_signature(path) == signature for path, signature in entry.files):
-            # Stored without their views (JSON would make a view a list): each is derived again from
-            # attrs and deps, on a copy, so that the entry saved later still holds none.
-            return {name: replace(t, fields=typed_fields(t.kind, t.attrs, t.deps))
-                    for name, t in entry.targets.items()}
+            for target in entry.targets.values():  # the typed view is never stored: derived from attrs and deps
+                target.fields = typed_fields(target.kind, target.attrs, target.deps)
+            return entry.targets
         return None
 
     def put(self, package: str, targets: dict[str, Target], files: Iterable[str]) -> None:
@@ -91,16 +90,18 @@ class LoadCache:
         racy = time.time_ns() - RACY_NS
         if any(sig is None or sig[0] >= racy for _, sig in signatures):
             return
-        # The typed view is not stored: it is derived from attrs and deps on the way out.
-        self._entries[package] = Entry(signatures, {n: replace(t, fields=None) for n, t in targets.items()})
+        self._entries[package] = Entry(signatures, dict(targets))
         self._dirty = True
 
     def save(self) -> None:
         """Write the cache atomically if anything changed; failures only cost speed next time."""
         if self.path is None or not self._dirty:
             return
+        # The typed views are left out (every entry's, also those ``get`` gave out): ``get`` derives them.
+        entries = {package: Entry(e.files, {n: replace(t, fields=None) for n, t in e.targets.items()})
+                   for package, e in self._entries.items()}
         try:
-            text = json.dumps(encode(CacheFile(FORMAT, __version__, fingerprint(CacheFile), self._entries),
+            text = json.dumps(encode(CacheFile(FORMAT, __version__, fingerprint(CacheFile), entries),
                                      CacheFile), separators=(",", ":"))
         except CodecError:
             return  # a value the codec cannot store: this run's loads are simply not kept
