@@ -4,13 +4,17 @@
 ``CacheBackend`` such as ``RegistryCache`` (an OCI registry).
 """
 
-from .action_cache import ActionResult
-from .backend import CacheBackend, MissingBlobError
-from .digest import Digest, sha256_bytes, sha256_file, sha256_stream
-from .gc import CacheStats, GcReport, parse_size
-from .local import LocalCache, default_cache_dir
-from .registry import RegistryCache
-from .tiered import TieredCache
+from ..lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".action_cache": ("ActionResult",),
+    ".backend": ("CacheBackend", "MissingBlobError"),
+    ".digest": ("Digest", "sha256_bytes", "sha256_file", "sha256_stream"),
+    ".gc": ("CacheStats", "GcReport", "parse_size"),
+    ".local": ("LocalCache", "default_cache_dir"),
+    ".registry": ("RegistryCache",),
+    ".tiered": ("TieredCache",),
+})
 
 __all__ = [
     "ActionResult",

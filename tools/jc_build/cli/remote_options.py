@@ -44,16 +44,15 @@ def remote_location(ctx: Context) -> tuple[str, str]:
 
 def open_remote_cache(ctx: Context) -> RegistryCache | None:
     """The remote cache named by --remote-cache, $JCB_REMOTE_CACHE, the user config or WORKSPACE.star;
-    None if off."""
-    from ..cache import RegistryCache
-    from ..cache.registry import DEFAULT_TIMEOUT_S
-    from ..cache.signing import KeyFileError, load_signing_key, load_trusted
-    from ..errors import UsageError
-    from ..cache.registry_http import parse_location
+    None if off (and then httpx and cryptography are not imported)."""
     args = ctx.args
     source, location = remote_location(ctx)
     if not location:
         return None
+    from ..cache.registry import DEFAULT_TIMEOUT_S, RegistryCache
+    from ..cache.registry_http import parse_location
+    from ..cache.signing import KeyFileError, load_signing_key, load_trusted
+    from ..errors import UsageError
     try:
         parse_location(location)
     except ValueError as exc:

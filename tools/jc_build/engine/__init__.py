@@ -5,13 +5,16 @@ plugin) or ``docker-buildkit`` (``DOCKER_BUILDKIT=1 docker build``, for Docker 2
 without buildx). python_on_whales is imported only when an engine is used.
 """
 
-from jc_build.engine.buildx import BuildxEngine
-from jc_build.engine.classic import DockerBuildkitEngine
-from jc_build.engine.detect import BUILDERS, detect_engine
-from jc_build.engine.emulation import EmulationUnavailable, check_can_run
-from jc_build.engine.errors import EngineError, EngineUnavailable, SolveFailed
-from jc_build.engine.model import (BatchEngine, BatchRequest, BatchTarget, Engine, ImageInfo, SolveRequest,
-                                   SolveResult)
+from ..lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".buildx": ("BuildxEngine",),
+    ".classic": ("DockerBuildkitEngine",),
+    ".detect": ("BUILDERS", "detect_engine"),
+    ".emulation": ("EmulationUnavailable", "check_can_run"),
+    ".errors": ("EngineError", "EngineUnavailable", "SolveFailed"),
+    ".model": ("BatchEngine", "BatchRequest", "BatchTarget", "Engine", "ImageInfo", "SolveRequest", "SolveResult"),
+})
 
 __all__ = [
     "BatchEngine",

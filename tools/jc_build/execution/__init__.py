@@ -5,13 +5,17 @@ more plans (made with ``EngineBaseImages`` resolving their base image) on the en
 plans' platform, reusing cached results, and returns a ``BuildReport``.
 """
 
-from .base_image import EngineBaseImages
-from .estimate import Estimate, comparison, estimate
-from .executor import BuildOptions, BuildReport, Executor, failure_report, merged_stages
-from .events import EventLog, StageEvent, Summary, read_events
-from .scheduler import Scheduler, default_jobs
-from .stage_runner import Lookup, StageRun, StageRunner, failing_step
-from .wheels import check_wheel, fetch_wheels
+from ..lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    ".base_image": ("EngineBaseImages",),
+    ".estimate": ("Estimate", "comparison"),  # not `estimate`: the submodule's own name
+    ".executor": ("BuildOptions", "BuildReport", "Executor", "failure_report", "merged_stages"),
+    ".events": ("EventLog", "StageEvent", "Summary", "read_events"),
+    ".scheduler": ("Scheduler", "default_jobs"),
+    ".stage_runner": ("Lookup", "StageRun", "StageRunner", "failing_step"),
+    ".wheels": ("check_wheel", "fetch_wheels"),
+})
 
 __all__ = [
     "BuildOptions",
@@ -29,7 +33,6 @@ __all__ = [
     "check_wheel",
     "comparison",
     "default_jobs",
-    "estimate",
     "failing_step",
     "failure_report",
     "fetch_wheels",

@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..plan import WHEELS_CONTEXT_DIR, Stage
 from .estimate import Slots
+
+if TYPE_CHECKING:
+    from .stage_runner import StageRun
 
 FRAGMENT_MARK = "# dockerfile: "
 WHEELS_MOUNT = f"--mount=type=bind,source={WHEELS_CONTEXT_DIR},"
@@ -154,3 +158,14 @@ def compile_order(batch: Batch, slots: int, weight: Callable[[Stage], float]) ->
         if before:
             after[stage.key] = before
     return after
+
+
+@dataclass
+class BatchOutcome:
+    """The runs of a batch's stages; ``skipped``: stages not recorded because one below failed;
+    ``retry``: stages to build one by one (the batch's solve failed before they were done)."""
+
+    runs: list[StageRun]
+    skipped: dict[str, str] = field(default_factory=dict)
+    retry: tuple[Stage, ...] = ()
+    failed_solve: bool = False  # a batch solve ran and failed

@@ -24,22 +24,11 @@ from ..cache.scratch import work_dir
 from ..engine import BatchEngine, BatchRequest, BatchTarget, SolveFailed
 from ..errors import JcbError
 from ..plan import Stage
-from .batch import Batch, batchable, compile_order, compose, stage_name
+from .batch import Batch, BatchOutcome, batchable, compile_order, compose, stage_name
 from .batch_log import BatchLogSplitter
 from .build_context import secret_files, stage_context
 from .explain import inputs_meta
 from .stage_runner import Phases, StageRun, StageRunner, result_of
-
-
-@dataclass
-class BatchOutcome:
-    """The runs of a batch's stages; ``skipped``: stages not recorded because one below failed;
-    ``retry``: stages to build one by one (the batch's solve failed before they were done)."""
-
-    runs: list[StageRun]
-    skipped: dict[str, str] = field(default_factory=dict)
-    retry: tuple[Stage, ...] = ()
-    failed_solve: bool = False  # a batch solve ran and failed
 
 
 class _Recorder:

@@ -7,14 +7,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
-from ..cache import CacheBackend, LocalCache, RegistryCache, TieredCache
+from ..cache import CacheBackend, LocalCache, TieredCache
 from ..cache.scratch import sweep
 from ..engine import BatchEngine, Engine
 from ..model import Platform
 from ..plan import Plan, Stage
-from .batch_runner import BatchRunner
 from .estimate import Estimate, Expected, estimate
 from .events import EventLog, StageEvent, Summary
 from .explain import LastUsed, explain_stage
@@ -27,6 +26,10 @@ from .uploads import PendingUploads
 from .scheduler import Scheduler, lookup_all, needed_stages
 from .source_staging import SourceStager
 from .stage_runner import Asked, StageRun, StageRunner, failing_output
+
+if TYPE_CHECKING:
+    from ..cache.registry import RegistryCache
+    from .batch_runner import BatchRunner
 
 LOG_TAIL_LINES = 15
 
@@ -166,6 +169,7 @@ class Executor:
         session, and not for ``--no-cache`` (each stage then solves on its own)."""
         if not options.batch or options.no_cache or self.builders or not hasattr(self.engine, "solve_batch"):
             return None
+        from .batch_runner import BatchRunner  # a no-op build needs none
         return BatchRunner(runner, cast(BatchEngine, self.engine), slots=options.jobs,
                            expected_s=lambda stage: self.expected(stage).seconds)
 

@@ -9,9 +9,13 @@ same base, the same keys and so every stage.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from ..cache import ActionResult, RegistryCache, sha256_bytes
+from ..cache import ActionResult, sha256_bytes
 from ..engine import Engine, EngineError
+
+if TYPE_CHECKING:
+    from ..cache.registry import RegistryCache  # imports httpx: only where a remote cache is used
 
 REMOTE_IMAGE_META = "remote_image"  # ActionResult.meta: where the layer's image was pushed
 BASE_KIND = "base"

@@ -12,16 +12,19 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..plan import Stage
-from .batch import Batch, partition
-from .batch_runner import BatchOutcome, BatchRunner
+from .batch import Batch, BatchOutcome, partition
 from .cancel import interrupt_children
 from .estimate import Estimate
 from .events import EventLog, StageEvent
 from .options import check_secrets
 from .progress import Progress
 from .stage_runner import Lookup, StageRun, StageRunner
+
+if TYPE_CHECKING:
+    from .batch_runner import BatchRunner
 
 NOT_NEEDED = "not needed: what is built on it is cached"
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..cache import LocalCache, MissingBlobError, RegistryCache
+from ..cache import LocalCache, MissingBlobError
 from ..engine import Engine
 from .remote import REMOTE_IMAGE_META, RemoteImages
+
+if TYPE_CHECKING:
+    from ..cache.registry import RegistryCache
 
 
 class PendingUploads:

@@ -7,9 +7,13 @@ from the same nodes, and what the executor must stage (context files, input whee
 No Docker call happens here.
 """
 
-from ..loading.rules import WHEELS_CONTEXT_DIR
-from .model import PLAN_FORMAT_VERSION, SECRET_CABUNDLE, ContextFile, ImageTest, Input, Node, Operation, Plan, Stage
-from .planner import make_plan
+from ..lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "..loading.rules": ("WHEELS_CONTEXT_DIR",),
+    ".model": ("PLAN_FORMAT_VERSION", "SECRET_CABUNDLE", "ContextFile", "ImageTest", "Input", "Node", "Operation", "Plan", "Stage"),
+    ".planner": ("make_plan",),
+})
 
 __all__ = [
     "PLAN_FORMAT_VERSION",
