@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from jc_build.engine.engine_socket import inspect_images, socket_path
 from jc_build.engine.errors import HOW_TO_START, EngineError, EngineUnavailable, SolveFailed
 from jc_build.engine.model import ImageInfo, LogCallback, SolveRequest, SolveResult
 
@@ -102,11 +103,18 @@ class CliEngine(abc.ABC):
 
         return DockerClient(client_call=self.argv)
 
+    @cached_property
+    def _socket(self) -> str | None:
+        return socket_path(self.host)
+
     def _inspect(self, refs: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """ID -> tags of the images among ``refs`` that exist, in one ``docker image inspect`` call
-        (the CLI, not python_on_whales: a no-op build must not pay for importing it)."""
+        over the daemon's socket where jcb knows it (``engine_socket``), else in one ``docker image
+        inspect`` call (the CLI, not python_on_whales: a no-op build must not pay for importing it)."""
         if not refs:
             return {}
+        if self._socket is not None and (found := inspect_images(self._socket, refs)) is not None:
+            return found
         proc = subprocess.run([*self.argv, "image", "inspect", "--format", "{{.Id}}{{range .RepoTags}} {{.}}{{end}}",
                                *refs], capture_output=True, text=True)
         if proc.returncode != 0 and _DAEMON_DOWN in proc.stderr:
