@@ -3,6 +3,7 @@ process's stack) and a wall-clock budget checked by the interpreter (a runaway l
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -33,27 +34,64 @@ class Budget:
         return False
 
 
+class _StackWorker:
+    """One daemon thread with ``STACK_BYTES`` of stack that runs the evaluations one at a time.
+
+    Made once per process: a new thread per file cost about 0.8 ms each (a 1,000-package cold
+    query started 1,000 of them; BENCHMARKS.md section 8)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        previous = threading.stack_size(STACK_BYTES)
+        try:
+            self.thread = threading.Thread(target=self._serve, name="jcb-starlark", daemon=True)
+            self.thread.start()
+        finally:
+            threading.stack_size(previous)
+
+    def _serve(self) -> None:
+        while True:
+            self._jobs.get()()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+
+_worker: _StackWorker | None = None
+_worker_lock = threading.Lock()
+
+
+def _stack_worker() -> _StackWorker:
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            _worker = _StackWorker()
+        return _worker
+
+
 def run_with_stack(fn: Callable[[], T], budget: Budget) -> T:
-    """``fn()`` on a thread with ``STACK_BYTES`` of stack; its exception is re-raised here.
+    """``fn()`` on the thread with ``STACK_BYTES`` of stack; its exception is re-raised here.
 
-    Ctrl-C in the waiting thread cancels the evaluation at its next budget check.
+    Ctrl-C in the waiting thread cancels the evaluation at its next budget check. Called on that
+    thread itself (an evaluation that starts another), ``fn`` runs there directly.
     """
+    worker = _stack_worker()
+    if threading.current_thread() is worker.thread:
+        return fn()
     outcome: list = []
+    done = threading.Event()
 
-    def target() -> None:
+    def job() -> None:
         try:
             outcome.append((True, fn()))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             outcome.append((False, exc))
+        finally:
+            done.set()
 
-    previous = threading.stack_size(STACK_BYTES)
+    worker.submit(job)
     try:
-        worker = threading.Thread(target=target, name="jcb-starlark", daemon=True)
-        worker.start()
-    finally:
-        threading.stack_size(previous)
-    try:
-        worker.join()
+        done.wait()
     except KeyboardInterrupt:
         budget.cancelled = True
         raise
