@@ -13,12 +13,12 @@ NAMES = ["scipy", "compressed-tensors", "flash_attn", "A.b-c_d9", "x", "-bad", "
 VERSIONS = ["1", "2.8", "4.53.1", "2.8.0.post2", "1.0rc1", "0.1a2.dev3", "1.0.post1.dev2", "01.2", "1.0.*",
             "1.0+local", "1!2.0", "v1.0", "1.0-1", "1.0.POST1", "abc", ""]
 OPERATORS = ["==", "===", ">=", "~=", "!=", " == ", "="]
-SUFFIXES = ["", "[extra]", " ; python_version < '3.12'", " @ https://example.invalid/x.whl"]
+SUFFIXES = ["", "[extra]", "[a,b-c]", "[a, b]", "[]", " ; python_version < '3.12'", " @ https://example.invalid/x.whl"]
 
 
 def _cases() -> list[str]:
     pins = [name + op + version for name, op, version in itertools.product(NAMES, OPERATORS, VERSIONS)]
-    with_suffix = [f"{name}{suffix}{'==1.0' if suffix == '[extra]' else ''}" for name in NAMES for suffix in SUFFIXES]
+    with_suffix = [f"{name}{suffix}{pin}" for name in NAMES for suffix in SUFFIXES for pin in ("", "==1.0")]
     return NAMES + pins + with_suffix + ["-r requirements.txt", "", "torch>=2.8,<2.9", "git+https://x/y.git"]
 
 
@@ -29,7 +29,8 @@ def test_obvious_forms_agree_with_packaging() -> None:
     assert {text for text, answer in decided.items() if answer is False} >= {"scipy", "compressed-tensors", "x"}
     assert {text for text, answer in decided.items() if answer} >= {
         "flash_attn==2.8.0.post2", "scipy==4.53.1", "x==1.0rc1", "x==0.1a2.dev3", "x==1.0.post1.dev2"}
-    assert decided["x==1.0.*"] is None and decided["x===1"] is None and decided["x[extra]==1.0"] is None
+    assert decided["x==1.0.*"] is None and decided["x===1"] is None
+    assert decided["x[extra]==1.0"] is True and decided["x[a,b-c]"] is False
 
 
 def test_floating_requirements() -> None:
@@ -39,7 +40,7 @@ def test_floating_requirements() -> None:
 
 def test_obvious_forms_do_not_import_packaging_requirements() -> None:
     code = ("import sys; from jc_build.pins import floating_requirements as f; "
-            "assert f(['scipy', 'torch==2.8.0', 'flash_attn==2.8.0.post2']) == ['scipy']; "
+            "assert f(['scipy', 'torch==2.8.0', 'flash_attn==2.8.0.post2', 'sglang[all]==0.4.9']) == ['scipy']; "
             "print('packaging.requirements' in sys.modules); "
             "assert f(['x>=1']) == ['x>=1']; print('packaging.requirements' in sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,11 +10,12 @@ _VALUED = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--ta
            "--no-binary", "--only-binary")
 # The two forms nearly every requirement takes, decided without importing packaging.requirements
 # (with packaging.markers and packaging.tags: several times the cost of all a query's checks): a bare
-# PEP 508 project name names no version; ``name==V``, V a PEP 440 public version in normal form
+# PEP 508 project name (extras allowed) names no version; ``name==V``, V a PEP 440 public version in normal form
 # (``2.8.0``, ``1.0rc1``, ``2.8.0.post2``), names one exact version. packaging parses the rest.
 _BARE_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_FLOATS = re.compile(_BARE_NAME)
-_PINNED = re.compile(_BARE_NAME + r"==[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?")
+_EXTRAS = rf"(?:\[{_BARE_NAME}(?:,{_BARE_NAME})*\])?"  # ``sglang[all]``
+_FLOATS = re.compile(_BARE_NAME + _EXTRAS)
+_PINNED = re.compile(_BARE_NAME + _EXTRAS + r"==[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?")
 
 
 def floating_requirements(requirements: list[str]) -> list[str]:
