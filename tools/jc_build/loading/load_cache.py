@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..model import Platform, Target
@@ -61,10 +62,12 @@ class LoadCache:
 
     def __init__(self, path: Path | None, on_warning: Callable[[str], None] = lambda _: None):
         self.path = path
+        self._warn = on_warning
         self._entries: dict[str, Entry] = {}
+        # Packages as the file holds them, decoded when first asked for: a query reads a few
+        # dozen of a workspace's packages, and decoding all of them was most of a warm query.
+        self._raw: dict[str, Any] = {} if path is None else _read(path, on_warning)
         self._dirty = False
-        if path is not None:
-            self._entries = _read(path, on_warning)
 
     @classmethod
     def for_workspace(cls, cache_dir: Path, root: Path, platform: Platform,
@@ -73,7 +76,7 @@ class LoadCache:
         return cls(cache_dir / "loading" / f"{key}.json", on_warning)
 
     def get(self, package: str) -> dict[str, Target] | None:
-        entry = self._entries.get(package)
+        entry = self._entries.get(package) or self._decoded(package)
         if entry is None:
             return None
         if all(_signature(path) == signature for path, signature in entry.files):
@@ -81,6 +84,21 @@ class LoadCache:
                 target.fields = typed_fields(target.kind, target.attrs, target.deps)
             return entry.targets
         return None
+
+    def _decoded(self, package: str) -> Entry | None:
+        """The file's entry for ``package``, decoded now; a file with an entry that does not
+        validate is not used at all (a warning, then every package is loaded afresh)."""
+        data = self._raw.pop(package, None)
+        if data is None:
+            return None
+        try:
+            self._entries[package] = decode(data, Entry, f"$.packages.{package}")
+        except (CodecError, RecursionError) as exc:
+            self._warn(f"loading cache {self.path} is not valid ({str(exc)[:200]}); ignoring it")
+            self._raw.clear()
+            self._dirty = True  # rewritten without what it held
+            return None
+        return self._entries[package]
 
     def put(self, package: str, targets: dict[str, Target], files: Iterable[str]) -> None:
         """Remember a package, unless a file changed too recently for its mtime to tell (as git does)."""
@@ -98,11 +116,11 @@ class LoadCache:
         if self.path is None or not self._dirty:
             return
         # The typed views are left out (every entry's, also those ``get`` gave out): ``get`` derives them.
-        entries = {package: Entry(e.files, {n: replace(t, fields=None) for n, t in e.targets.items()})
+        entries = {package: encode(Entry(e.files, {n: replace(t, fields=None) for n, t in e.targets.items()}), Entry)
                    for package, e in self._entries.items()}
         try:
-            text = json.dumps(encode(CacheFile(FORMAT, __version__, fingerprint(CacheFile), entries),
-                                     CacheFile), separators=(",", ":"))
+            head = encode(CacheFile(FORMAT, __version__, fingerprint(CacheFile), {}), CacheFile)
+            text = json.dumps({**head, "packages": {**self._raw, **entries}}, separators=(",", ":"))
         except CodecError:
             return  # a value the codec cannot store: this run's loads are simply not kept
         import tempfile
@@ -117,8 +135,9 @@ class LoadCache:
             pass
 
 
-def _read(path: Path, warn: Callable[[str], None]) -> dict[str, Entry]:
-    """The entries of a valid file of this jcb and model; {} (warned unless absent or older) otherwise."""
+def _read(path: Path, warn: Callable[[str], None]) -> dict[str, Any]:
+    """The packages (undecoded) of a valid file of this jcb and model; {} (warned unless absent or
+    older) otherwise."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -129,7 +148,10 @@ def _read(path: Path, warn: Callable[[str], None]) -> dict[str, Entry]:
             raise CodecError("not a jcb loading cache of this format")
         if (data.get("jcb"), data.get("schema")) != (__version__, fingerprint(CacheFile)):
             return {}  # written by another jcb: a cold start, not a problem
-        return decode(data, CacheFile).packages
+        packages = data.get("packages")
+        if not isinstance(packages, dict) or data.keys() != {"format", "jcb", "schema", "packages"}:
+            raise CodecError("$: expected the fields of CacheFile")
+        return packages
     except (ValueError, RecursionError) as exc:  # JSON, UTF-8 and codec errors are ValueErrors
         warn(f"loading cache {path} is not valid ({str(exc)[:200]}); ignoring it")
         return {}
