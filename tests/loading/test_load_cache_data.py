@@ -92,6 +92,18 @@ def test_an_object_in_an_untyped_attribute_is_not_stored() -> None:
         raise AssertionError("encoded an untyped object")
 
 
+def test_a_cache_holding_such_an_object_is_not_saved_and_raises_nothing(tmp_path: Path) -> None:
+    from jc_build.loading.load_cache import LoadCache
+    build = tmp_path / "BUILD.star"
+    build.write_text("")
+    os.utime(build, ns=(1, 1))
+    cache = LoadCache(tmp_path / "cache.json")
+    target = Target(Label("a", "b"), "container_layer", {"x": Label("c", "c")}, Location("f", 1, 1), "f")
+    cache.put("a", {"b": target}, [str(build)])
+    cache.save()
+    assert not (tmp_path / "cache.json").exists()
+
+
 def test_unknown_fields_are_refused() -> None:
     try:
         decode({"format": "x", "jcb": "1", "schema": "", "packages": {}, "code": "os.system"}, CacheFile)

@@ -23,6 +23,7 @@ from .shorthand import ShorthandIndex
 from .traversal import postorder
 
 Edges = dict[Label, list[Label]]
+PackageKey = tuple[str, str]  # (package directory, jetson-containers package name)
 _DIST_SEPARATORS = re.compile(r"[-_.]+")
 
 
@@ -31,7 +32,6 @@ def normalized_dist(name: str) -> str:
     definition (packaging's ``canonicalize_name`` gives the same; importing it would pull
     packaging.tags into every analysis)."""
     return _DIST_SEPARATORS.sub("-", name).lower()
-PackageKey = tuple[str, str]  # (package directory, jetson-containers package name)
 
 
 class ConfiguredGraph:

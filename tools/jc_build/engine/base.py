@@ -108,9 +108,9 @@ class CliEngine(abc.ABC):
         return socket_path(self.host)
 
     def _inspect(self, refs: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        """ID -> tags of the images among ``refs`` that exist, in one ``docker image inspect`` call
-        over the daemon's socket where jcb knows it (``engine_socket``), else in one ``docker image
-        inspect`` call (the CLI, not python_on_whales: a no-op build must not pay for importing it)."""
+        """ID -> tags of the images among ``refs`` that exist: asked over the daemon's socket where
+        jcb knows it (``engine_socket``), else in one ``docker image inspect`` call (the CLI, not
+        python_on_whales: a no-op build must not pay for importing it)."""
         if not refs:
             return {}
         if self._socket is not None and (found := inspect_images(self._socket, refs)) is not None:

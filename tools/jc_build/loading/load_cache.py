@@ -115,10 +115,10 @@ class LoadCache:
         """Write the cache atomically if anything changed; failures only cost speed next time."""
         if self.path is None or not self._dirty:
             return
-        # The typed views are left out (every entry's, also those ``get`` gave out): ``get`` derives them.
-        entries = {package: encode(Entry(e.files, {n: replace(t, fields=None) for n, t in e.targets.items()}), Entry)
-                   for package, e in self._entries.items()}
         try:
+            # The typed views are left out (every entry's, also those ``get`` gave out): ``get`` derives them.
+            entries = {package: encode(Entry(e.files, {n: replace(t, fields=None) for n, t in e.targets.items()}),
+                                       Entry) for package, e in self._entries.items()}
             head = encode(CacheFile(FORMAT, __version__, fingerprint(CacheFile), {}), CacheFile)
             text = json.dumps({**head, "packages": {**self._raw, **entries}}, separators=(",", ":"))
         except CodecError:
