@@ -57,7 +57,8 @@ def test_json_with_wrong_types_is_a_miss_with_a_warning(workspace, jcb) -> None:
     assert jcb(root, "query", "//b").code == 0
     [cache] = _cache_files()
     data = json.loads(cache.read_text())
-    data["packages"]["b"]["targets"]["b"]["kind"] = 5
+    target = json.loads(data["packages"]["b"]["targets"]["b"])
+    data["packages"]["b"]["targets"]["b"] = json.dumps({**target, "kind": 5})
     cache.write_text(json.dumps(data))
     result = jcb(root, "query", "kind(container_layer, //b:all)")
     assert result.out == "//b:b\n"
@@ -106,7 +107,7 @@ def test_a_cache_holding_such_an_object_is_not_saved_and_raises_nothing(tmp_path
 
 def test_unknown_fields_are_refused() -> None:
     try:
-        decode({"format": "x", "jcb": "1", "schema": "", "packages": {}, "code": "os.system"}, CacheFile)
+        decode({"format": "x", "jcb": "1", "schema": "", "key": "", "packages": {}, "code": "os.system"}, CacheFile)
     except CodecError as exc:
         assert str(exc) == "$: expected the fields of CacheFile"
     else:
@@ -125,7 +126,7 @@ def test_a_cached_target_gets_its_typed_view_back(tmp_path: Path) -> None:
     cache = LoadCache(tmp_path / "cache.json")
     cache.put("a", {"b": target}, [str(build)])
     cache.save()
-    [loaded] = LoadCache(tmp_path / "cache.json").get("a").values()
+    [loaded] = LoadCache(tmp_path / "cache.json").get("a", _no_reload).values()
     assert loaded.fields == target.fields and loaded.fields.deps == (Label("a", "c"),)
 
 
@@ -146,10 +147,40 @@ def test_a_run_that_reads_one_package_and_adds_another_keeps_both(tmp_path: Path
     first.put("a", {"x": target("x")}, [str(build)])
     first.save()
     second = LoadCache(tmp_path / "cache.json")
-    assert second.get("a")["x"].fields.deps == (Label("a", "c"),)
+    assert second.get("a", _no_reload)["x"].fields.deps == (Label("a", "c"),)
     second.put("b", {"y": target("y")}, [str(build)])
     second.save()
-    assert all(t["fields"] is None for p in json.loads((tmp_path / "cache.json").read_text())["packages"].values()
+    assert all("fields" not in json.loads(t) for p in json.loads((tmp_path / "cache.json").read_text())["packages"].values()
                for t in p["targets"].values())
     third = LoadCache(tmp_path / "cache.json")
-    assert third.get("a")["x"].fields == target("x").fields and third.get("b")["y"].fields == target("y").fields
+    assert third.get("a", _no_reload)["x"].fields == target("x").fields
+    assert third.get("b", _no_reload)["y"].fields == target("y").fields
+
+
+def test_a_cached_target_that_does_not_decode_reloads_its_package_with_one_warning(tmp_path: Path) -> None:
+    from jc_build.loading.fields import make_target
+    from jc_build.loading.load_cache import LoadCache
+    from jc_build.loading.rules import RULES
+    build = tmp_path / "BUILD.star"
+    build.write_text("")
+    os.utime(build, ns=(1, 1))
+    fresh = {name: make_target("container_layer", RULES["container_layer"].validate({"name": name}), "a",
+                               Location(str(build), 1, 1), str(build)) for name in ("x", "y")}
+    cache = LoadCache(tmp_path / "cache.json")
+    cache.put("a", fresh, [str(build)])
+    cache.save()
+    data = json.loads((tmp_path / "cache.json").read_text())
+    data["packages"]["a"]["targets"]["y"] = json.dumps({**json.loads(data["packages"]["a"]["targets"]["y"]),
+                                                        "kind": 5})
+    (tmp_path / "cache.json").write_text(json.dumps(data))
+    warnings: list[str] = []
+    reloads: list[str] = []
+    targets = LoadCache(tmp_path / "cache.json", warnings.append).get("a", lambda: reloads.append("a") or fresh)
+    assert targets["x"].label == Label("a", "x") and reloads == [] and warnings == []
+    assert targets["y"] is fresh["y"] and list(targets) == ["x", "y"] and reloads == ["a"]
+    assert warnings == [f"loading cache {tmp_path / 'cache.json'} is not valid "
+                        "($.packages.a.targets.y.kind: expected str); ignoring it"]
+
+
+def _no_reload() -> dict[str, Target]:
+    raise AssertionError("the cached package was evaluated again")

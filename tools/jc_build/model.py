@@ -68,7 +68,12 @@ class Target:
     build_file: str
     # The labels each label-valued attribute names, per attribute, in the rule's edge order.
     deps: dict[str, tuple[Label, ...]] = field(default_factory=dict)
-    fields: Any = None  # the rule's RuleFields subclass instance (e.g. WheelFields)
+
+    @property
+    def fields(self) -> Any:
+        """The rule's typed view, a ``RuleFields`` subclass instance (e.g. ``WheelFields``): the
+        loader's targets make it when first read (``loading/fields.py``)."""
+        raise NotImplementedError(f"{self.label} was not made by the loader: it has no typed view")
 
     @property
     def dep_labels(self) -> list[Label]:

@@ -11,21 +11,21 @@ A file that does not validate is a miss, with a warning.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..model import Platform, Target
 from .codec import CodecError, decode, encode, fingerprint
-from .fields import typed_fields
+from .fields import LoadedTarget
 
-FORMAT = "jcb-loading-cache/4"  # 4: no typed views stored (3 could hold them as lists)
+FORMAT = "jcb-loading-cache/5"  # 5: each target a JSON text of its own, decoded when first read
 Signature = tuple[int, int, int] | None
 # Files modified this recently are not trusted: a later edit could keep mtime and size.
 RACY_NS = 2_000_000_000
@@ -33,10 +33,12 @@ RACY_NS = 2_000_000_000
 
 @dataclass
 class Entry:
-    """One package: the files it came from with their signatures, and its targets."""
+    """One package: the files it came from with their signatures, and its targets, each as the JSON
+    text of a ``LoadedTarget`` (a query reads a quarter of the targets it loads: the others are never
+    decoded, and the file's own parse only has strings to read)."""
 
     files: list[tuple[str, Signature]]
-    targets: dict[str, Target]
+    targets: dict[str, str]
 
 
 @dataclass
@@ -46,6 +48,7 @@ class CacheFile:
     format: str
     jcb: str
     schema: str
+    key: str  # the workspace's real path and the platform it was loaded for
     packages: dict[str, Entry]
 
 
@@ -57,50 +60,91 @@ def _signature(path: str) -> Signature:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
+class CachedTargets(Mapping[str, Target]):
+    """A package's targets as the cache file holds them, each decoded when first read. One that does
+    not decode hands the whole package over to ``reload`` (its BUILD file evaluated again)."""
+
+    def __init__(self, texts: dict[str, str], where: str, on_invalid: Callable[[str], Mapping[str, Target]]):
+        self._texts = texts
+        self._where = where
+        self._on_invalid = on_invalid
+        self._decoded: dict[str, Target] = {}
+        self._reloaded: Mapping[str, Target] | None = None
+
+    def __getitem__(self, name: str) -> Target:
+        if self._reloaded is not None:
+            return self._reloaded[name]
+        target = self._decoded.get(name)
+        if target is None:
+            text = self._texts[name]
+            try:
+                target = self._decoded[name] = decode(json.loads(text), LoadedTarget, f"{self._where}.{name}")
+            except (CodecError, RecursionError, ValueError) as exc:  # JSON errors are ValueErrors
+                self._reloaded = self._on_invalid(str(exc)[:200])
+                return self._reloaded[name]
+        return target
+
+    def __contains__(self, name: object) -> bool:  # Mapping's own would decode the target
+        return name in (self._texts if self._reloaded is None else self._reloaded)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts if self._reloaded is None else self._reloaded)
+
+    def __len__(self) -> int:
+        return len(self._texts if self._reloaded is None else self._reloaded)
+
+
 class LoadCache:
     """One JSON file per (workspace, platform) under ``<cache dir>/loading/``; ``path=None`` disables it."""
 
-    def __init__(self, path: Path | None, on_warning: Callable[[str], None] = lambda _: None):
+    def __init__(self, path: Path | None, on_warning: Callable[[str], None] = lambda _: None, key: str = ""):
         self.path = path
+        self.key = key
         self._warn = on_warning
-        self._entries: dict[str, Entry] = {}
-        # Packages as the file holds them, decoded when first asked for: a query reads a few
-        # dozen of a workspace's packages, and decoding all of them was most of a warm query.
-        self._raw: dict[str, Any] = {} if path is None else _read(path, on_warning)
+        # Packages as the file holds them: a query reads a few dozen of a workspace's packages.
+        self._raw: dict[str, Any] = {} if path is None else _read(path, key, on_warning)
+        self._loaded: dict[str, tuple[list[tuple[str, Signature]], Mapping[str, Target]]] = {}
         self._dirty = False
 
     @classmethod
     def for_workspace(cls, cache_dir: Path, root: Path, platform: Platform,
                       on_warning: Callable[[str], None] = lambda _: None) -> LoadCache:
-        key = hashlib.sha256(f"{os.path.realpath(root)}\0{platform!r}".encode()).hexdigest()[:24]
-        return cls(cache_dir / "loading" / f"{key}.json", on_warning)
+        """The file of ``root`` loaded for ``platform``. Its name is two checksums of both (zlib's:
+        importing hashlib cost a warm query more than its whole cache lookup); the file holds them in
+        full, so two workspaces whose names collide only take turns, each a cold start."""
+        key = f"{os.path.realpath(root)}\0{platform!r}"
+        digest = key.encode()
+        name = f"{zlib.crc32(digest):08x}{zlib.adler32(digest):08x}.json"
+        return cls(cache_dir / "loading" / name, on_warning, key)
 
-    def get(self, package: str) -> dict[str, Target] | None:
-        entry = self._entries.get(package) or self._decoded(package)
-        if entry is None:
-            return None
-        if all(_signature(path) == signature for path, signature in entry.files):
-            for target in entry.targets.values():  # the typed view is never stored: derived from attrs and deps
-                target.fields = typed_fields(target.kind, target.attrs, target.deps)
-            return entry.targets
-        return None
-
-    def _decoded(self, package: str) -> Entry | None:
-        """The file's entry for ``package``, decoded now; a file with an entry that does not
-        validate is not used at all (a warning, then every package is loaded afresh)."""
-        data = self._raw.pop(package, None)
+    def get(self, package: str, reload: Callable[[], Mapping[str, Target]]) -> Mapping[str, Target] | None:
+        """The cached targets of ``package`` if every file they came from is unchanged, else None.
+        ``reload`` evaluates the package afresh, for a cached target found not to decode."""
+        data = self._raw.get(package)
         if data is None:
             return None
+        where = f"$.packages.{package}"
         try:
-            self._entries[package] = decode(data, Entry, f"$.packages.{package}")
+            entry = decode(data, Entry, where)
         except (CodecError, RecursionError) as exc:
-            self._warn(f"loading cache {self.path} is not valid ({str(exc)[:200]}); ignoring it")
-            self._raw.clear()
-            self._dirty = True  # rewritten without what it held
+            self._invalid(str(exc)[:200])
             return None
-        return self._entries[package]
+        if not all(_signature(path) == signature for path, signature in entry.files):
+            return None
 
-    def put(self, package: str, targets: dict[str, Target], files: Iterable[str]) -> None:
+        def on_invalid(problem: str) -> Mapping[str, Target]:
+            self._invalid(problem)
+            return reload()
+        return CachedTargets(entry.targets, f"{where}.targets", on_invalid)
+
+    def _invalid(self, problem: str) -> None:
+        """A file holding what does not decode is not used any further (a warning; what is loaded
+        from now on is evaluated afresh, and the file rewritten without what it held)."""
+        self._warn(f"loading cache {self.path} is not valid ({problem}); ignoring it")
+        self._raw.clear()
+        self._dirty = True
+
+    def put(self, package: str, targets: Mapping[str, Target], files: Iterable[str]) -> None:
         """Remember a package, unless a file changed too recently for its mtime to tell (as git does)."""
         if self.path is None:
             return
@@ -108,7 +152,7 @@ class LoadCache:
         racy = time.time_ns() - RACY_NS
         if any(sig is None or sig[0] >= racy for _, sig in signatures):
             return
-        self._entries[package] = Entry(signatures, dict(targets))
+        self._loaded[package] = (signatures, targets)
         self._dirty = True
 
     def save(self) -> None:
@@ -116,10 +160,10 @@ class LoadCache:
         if self.path is None or not self._dirty:
             return
         try:
-            # The typed views are left out (every entry's, also those ``get`` gave out): ``get`` derives them.
-            entries = {package: encode(Entry(e.files, {n: replace(t, fields=None) for n, t in e.targets.items()}),
-                                       Entry) for package, e in self._entries.items()}
-            head = encode(CacheFile(FORMAT, __version__, fingerprint(CacheFile), {}), CacheFile)
+            entries = {package: encode(Entry(files, {name: json.dumps(encode(t, LoadedTarget), separators=(",", ":"))
+                                                     for name, t in targets.items()}), Entry)
+                       for package, (files, targets) in self._loaded.items()}
+            head = encode(CacheFile(FORMAT, __version__, fingerprint(CacheFile), self.key, {}), CacheFile)
             text = json.dumps({**head, "packages": {**self._raw, **entries}}, separators=(",", ":"))
         except CodecError:
             return  # a value the codec cannot store: this run's loads are simply not kept
@@ -135,9 +179,9 @@ class LoadCache:
             pass
 
 
-def _read(path: Path, warn: Callable[[str], None]) -> dict[str, Any]:
-    """The packages (undecoded) of a valid file of this jcb and model; {} (warned unless absent or
-    older) otherwise."""
+def _read(path: Path, key: str, warn: Callable[[str], None]) -> dict[str, Any]:
+    """The packages (undecoded) of a valid file of this jcb, model and ``key``; {} (warned unless
+    absent, older or another workspace's) otherwise."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -148,8 +192,10 @@ def _read(path: Path, warn: Callable[[str], None]) -> dict[str, Any]:
             raise CodecError("not a jcb loading cache of this format")
         if (data.get("jcb"), data.get("schema")) != (__version__, fingerprint(CacheFile)):
             return {}  # written by another jcb: a cold start, not a problem
+        if data.get("key") != key:
+            return {}  # another workspace or platform with the same file name: a cold start
         packages = data.get("packages")
-        if not isinstance(packages, dict) or data.keys() != {"format", "jcb", "schema", "packages"}:
+        if not isinstance(packages, dict) or data.keys() != {"format", "jcb", "schema", "key", "packages"}:
             raise CodecError("$: expected the fields of CacheFile")
         return packages
     except (ValueError, RecursionError) as exc:  # JSON, UTF-8 and codec errors are ValueErrors

@@ -6,6 +6,7 @@ import bisect
 import re
 from functools import cached_property
 from itertools import accumulate
+from typing import Any
 
 from ..errors import Location
 
@@ -22,8 +23,14 @@ class DeclarationIndex:
     def __init__(self, rel: str, text: str):
         self.rel = rel
         self.text = text
-        self._lines = list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
-        self._named = _offsets(_NAME_ATTR, text, word_start=True)
+
+    @cached_property
+    def _lines(self) -> list[int]:
+        return list(accumulate(map((1).__add__, map(len, self.text.split("\n")[:-1])), initial=0))
+
+    @cached_property
+    def _named(self) -> dict[str, list[int]]:
+        return _offsets(_NAME_ATTR, self.text, word_start=True)
 
     @cached_property
     def _strings(self) -> dict[str, list[int]]:
@@ -55,6 +62,24 @@ class DeclarationIndex:
         row = self.text[start:end if end >= 0 else len(self.text)]
         top_call = _TOP_CALL.match(row) is not None and not row.startswith("def ")
         return line + 1, len(row) - len(row.lstrip(" \t")) + 1, top_call
+
+
+class PendingLocation(Location):
+    """The declaration of target ``name``, looked for in ``index`` when a field is first read: most
+    loaded targets are never reported or printed (a query reads a quarter of what it loads)."""
+
+    def __init__(self, index: DeclarationIndex, name: str):  # the fields are set when first read
+        object.__setattr__(self, "_pending", (index, name))
+
+    def __getattr__(self, attr: str) -> Any:  # only called while file, line and col are unset
+        pending = self.__dict__.get("_pending")
+        if pending is None or attr not in ("file", "line", "col"):
+            raise AttributeError(attr)
+        found = pending[0].locate(pending[1])
+        for key in ("file", "line", "col"):
+            object.__setattr__(self, key, getattr(found, key))
+        del self.__dict__["_pending"]
+        return getattr(self, attr)
 
 
 def _offsets(pattern: re.Pattern[str], text: str, word_start: bool = False) -> dict[str, list[int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from .builtins import STEP_HELPERS, make_select
 from ..labels import Label, LabelSyntaxError, parse_label
 from .load_cache import LoadCache
 from .fields import make_target
-from .locate import DeclarationIndex
+from .locate import DeclarationIndex, PendingLocation
 from .rules import RULES
 from .schema import RuleCallError
 from .starlark_env import StarlarkEnv
@@ -30,7 +31,7 @@ class PackageLoader:
         self.workspace = workspace
         self.platform = platform
         self.pkgs_dir = workspace.root / "pkgs"
-        self._packages: dict[str, dict[str, Target]] = {}
+        self._packages: dict[str, Mapping[str, Target]] = {}
         self._current: tuple[str, Path, dict[str, Target]] | None = None
         self._checked_files: list[str] = []
         self._indexes: dict[Path, DeclarationIndex] = {}
@@ -73,7 +74,7 @@ class PackageLoader:
         return self.pkgs_dir / package / entry
 
     # -- loading ------------------------------------------------------------------
-    def load_package(self, package: str) -> dict[str, Target]:
+    def load_package(self, package: str) -> Mapping[str, Target]:
         """The targets of ``package`` by name; AnalysisError when there is no such package."""
         if package in self._packages:
             return self._packages[package]
@@ -85,17 +86,23 @@ class PackageLoader:
         walked = self._all_packages is not None and package in self._walked
         if not walked and not os.path.realpath(build_file.parent).startswith(self._real_root):
             raise AnalysisError(f"package '//{package}' resolves outside the workspace (symlink); refused")
-        targets = self.cache.get(package)
+        targets = self.cache.get(package, lambda: self._evaluate(package, build_file))
         if targets is None:
-            targets = {}
-            self._current = (package, build_file, targets)
-            self._checked_files = []
-            try:
-                self.env.eval_file(build_file)
-            finally:
-                self._current = None
-            files = [str(p) for p in self.env.loaded_files(build_file)] + self._checked_files
-            self.cache.put(package, targets, files)
+            return self._evaluate(package, build_file)
+        self._packages[package] = targets
+        return targets
+
+    def _evaluate(self, package: str, build_file: Path) -> dict[str, Target]:
+        """The targets ``build_file`` declares, evaluated now (and given to the loading cache)."""
+        targets: dict[str, Target] = {}
+        self._current = (package, build_file, targets)
+        self._checked_files = []
+        try:
+            self.env.eval_file(build_file)
+        finally:
+            self._current = None
+        files = [str(p) for p in self.env.loaded_files(build_file)] + self._checked_files
+        self.cache.put(package, targets, files)
         self._packages[package] = targets
         return targets
 
@@ -141,7 +148,7 @@ class PackageLoader:
         index = self._indexes.get(build_file)
         if index is None:
             index = self._indexes[build_file] = DeclarationIndex(rel, self.env.sources[build_file])
-        return index.locate(name)
+        return PendingLocation(index, name)
 
     def _check_files(self, package: str, attrs: dict[str, Any]) -> None:
         wanted = list(attrs.get("files") or []) + list(attrs.get("tests") or [])

@@ -11,6 +11,7 @@ import starlark as sl
 
 from ..errors import Location, StarlarkError
 from ..labels import LabelSyntaxError, parse_label
+from . import json_fast_path
 from .bounded import DEFAULT_TIMEOUT_S, Budget, LoadingTimeout, run_with_stack
 from .source import check_nesting, decode
 
@@ -92,7 +93,8 @@ class StarlarkEnv:
             return self._eval(path, extra, self._budget)
         budget = self._budget = Budget(self.timeout_s)
         try:
-            return run_with_stack(lambda: self._eval(path, extra, budget), budget)
+            with json_fast_path.installed():
+                return run_with_stack(lambda: self._eval(path, extra, budget), budget)
         except LoadingTimeout:
             raise StarlarkError(f"evaluating {self.relpath(path)} took longer than {self.timeout_s:g} s "
                                 "(--loading-timeout); stopped it: look for a loop that never ends") from None
