@@ -33,6 +33,12 @@ class Label:
     name: str
     root: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.package, self.name, self.root)))
+
+    def __hash__(self) -> int:  # labels key every analysis table: hashed once, not at each lookup
+        return self._hash  # type: ignore[attr-defined]
+
     def __str__(self) -> str:
         prefix = f"@{self.root}//" if self.root else "//"
         return f"{prefix}{self.package}:{self.name}"

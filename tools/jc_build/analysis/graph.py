@@ -48,18 +48,19 @@ class ConfiguredGraph:
         self._shorthand: ShorthandIndex | None = None
         # Errors of the packages and targets a wildcard passed over (each message once), for the command to report.
         self.problems: dict[str, JcbError] = {}
-        self._valid: set[Label] = set()
+        self._valid: dict[Label, Target] = {}  # checked targets: analysis asks for each many times
         self._kinds_checked: set[Label] = set()
 
     # -- targets ------------------------------------------------------------------
     def target(self, label: Label) -> Target:
         """The loaded target, its values checked (AnalysisError at its file:line:col, once per target)."""
-        target = self.loader.target(label)
-        if label not in self._valid:
+        target = self._valid.get(label)
+        if target is None:
+            target = self.loader.target(label)
             problems = RULES[target.kind].problems(target.fields)
             if problems:
                 raise AnalysisError(f"{label}: {problems[0]}", target.location)
-            self._valid.add(label)
+            self._valid[label] = target
         return target
 
     def configured_deps(self, label: Label, attr: str, edges: Edges) -> list[Label]:
