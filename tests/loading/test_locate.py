@@ -36,3 +36,14 @@ def test_a_macros_call_site_wins_over_strings_inside_its_def() -> None:
     text = ('def layer(version):\n    """e.g. \'2.3.1\'"""\n    x = f(version, "2.3.1")\n'
             'DEFAULT = select({"a": "2.3.1"})\nlayer("2.3.1")\n')
     assert str(DeclarationIndex("BUILD.star", text).locate("2.3.1")) == "BUILD.star:5:1"
+
+
+def test_a_pending_location_is_searched_when_first_read_and_equals_the_location() -> None:
+    from jc_build.errors import Location
+    from jc_build.loading.locate import PendingLocation
+
+    index = DeclarationIndex("BUILD.star", 'layer(\n    name = "x",\n)\n')
+    pending = PendingLocation(index, "x")
+    assert "file" not in vars(pending) and "_named" not in vars(index)  # nothing searched yet
+    assert pending == Location("BUILD.star", 1, 1) == pending and str(pending) == "BUILD.star:1:1"
+    assert hash(pending) == hash(Location("BUILD.star", 1, 1)) and "_pending" not in vars(pending)

@@ -39,6 +39,9 @@ class Label:
     def __hash__(self) -> int:  # labels key every analysis table: hashed once, not at each lookup
         return self._hash  # type: ignore[attr-defined]
 
+    def __reduce__(self) -> tuple[type[Label], tuple[str, str, str]]:  # a copy hashes afresh
+        return (Label, (self.package, self.name, self.root))
+
     def __str__(self) -> str:
         prefix = f"@{self.root}//" if self.root else "//"
         return f"{prefix}{self.package}:{self.name}"

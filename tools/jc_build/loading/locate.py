@@ -81,6 +81,12 @@ class PendingLocation(Location):
         del self.__dict__["_pending"]
         return getattr(self, attr)
 
+    def __eq__(self, other: object) -> bool:  # equal to the Location of the same place
+        return isinstance(other, Location) and (self.file, self.line, self.col) == (other.file, other.line, other.col)
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.line, self.col))
+
 
 def _offsets(pattern: re.Pattern[str], text: str, word_start: bool = False) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
