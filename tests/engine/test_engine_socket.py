@@ -59,6 +59,24 @@ def test_existing_images_come_back_with_their_tags_and_missing_ones_are_left_out
     assert found == {"sha256:" + "a" * 64: ("jcb/debian:bookworm",), "sha256:" + "b" * 64: ()}
 
 
+def test_many_refs_are_asked_over_several_connections_with_every_answer_kept(daemon: str, monkeypatch) -> None:
+    from jc_build.engine import engine_socket
+    many = [f"missing:{n}" for n in range(3 * engine_socket.CONNECTIONS)] + ["jcb/debian:bookworm", "sha256:" + "b" * 64]
+    parts: list[list[str]] = []
+    real = engine_socket._inspect_on_one
+
+    def recorded(path: str, refs: list[str]):
+        parts.append(list(refs))
+        return real(path, refs)
+
+    monkeypatch.setattr(engine_socket, "_inspect_on_one", recorded)
+    found = inspect_images(daemon, many)
+    assert found == {"sha256:" + "a" * 64: ("jcb/debian:bookworm",), "sha256:" + "b" * 64: ()}
+    assert len(parts) == engine_socket.CONNECTIONS and sorted(sum(parts, [])) == sorted(many)
+    _Daemon.status_for_all = 500
+    assert inspect_images(daemon, many) is None  # one part unanswered: the CLI is asked
+
+
 def test_an_unexpected_answer_or_no_socket_is_none_so_the_cli_is_asked(daemon: str, tmp_path: Path) -> None:
     _Daemon.status_for_all = 500
     assert inspect_images(daemon, ["jcb/debian:bookworm"]) is None

@@ -26,7 +26,6 @@ from ..errors import JcbError
 from ..plan import Stage
 from .batch import Batch, BatchOutcome, batchable, compile_order, compose, stage_name
 from .batch_log import BatchLogSplitter
-from .build_context import secret_files, stage_context
 from .explain import inputs_meta
 from .stage_runner import Phases, StageRun, StageRunner, result_of
 
@@ -146,6 +145,7 @@ class BatchRunner:
     def _request(self, batch: Batch, done: Mapping[str, StageRun], tmp: Path, log_path: Path) -> BatchRequest:
         """Stage every stage's files under ``tmp/context/<name>/``; the Dockerfile and targets (wheels
         to ``tmp/out/<name>``), secrets (an env secret's value in a file under ``tmp``)."""
+        from .build_context import secret_files, stage_context  # not on a no-op's path (stage_runner.py)
         context, out = tmp / "context", tmp / "out"
         keys = batch.keys
         below: dict[str, str] = {}

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from shlex import quote
+from typing import TYPE_CHECKING
 
 from ..cache import ActionResult, CacheBackend, Digest, sha256_bytes, sha256_file
 from ..cache.scratch import work_dir
@@ -28,14 +29,16 @@ from ..errors import BuildError, JcbError
 from ..faults import kill_point
 from ..model import Platform
 from ..plan import Stage
-from .build_context import secret_files, stage_context
 from .explain import LastUsed, inputs_meta
-from .normalize import normalize_wheel
 from .options import SecretSource, SkipTests
 from .progress import Progress
 from .remote import REMOTE_IMAGE_META, RemoteImages
-from .source_staging import SourceStager
-from .wheels import store_wheels
+
+if TYPE_CHECKING:
+    from .source_staging import SourceStager
+
+# What only a stage being built needs (build contexts, wheels and their zip files) is imported by
+# the functions that build: a no-op build imports none of it (BENCHMARKS.md section 9).
 
 TESTS_META = "tests_passed"  # fingerprint of the test scripts that passed on this result's image
 TEST_OUTPUT_LINES = 40
@@ -194,6 +197,7 @@ class StageRunner:
 
     # -- build ------------------------------------------------------------------------
     def _build(self, stage: Stage, done: Mapping[str, StageRun], reason: str, started: float) -> StageRun:
+        from .build_context import stage_context
         where = f" on {self.where}" if self.where else ""
         self.progress.state(stage.key, str(stage.label), "building", reason + where)
         log_path = self.log_path(stage)
@@ -235,6 +239,7 @@ class StageRunner:
         """After a stage's solve: its wheels (normalised to the sources' ``epoch``) into the CAS, or
         its image tested and published."""
         if stage.kind == "wheel":
+            from .wheels import store_wheels
             with phases("store"):
                 return None, store_wheels(out_dir, self.cache, self.platform, stage.python_tag, epoch=epoch)
         if not image_id:
@@ -265,6 +270,8 @@ class StageRunner:
     def rebuild(self, stage: Stage, done: Mapping[str, StageRun], scratch: Path) -> tuple[SolveResult, int | None]:
         """Solve ``stage`` again without BuildKit's cache, recording nothing: its image, or its wheels
         under ``scratch/out`` (normalised as a build normalises them); and the sources' epoch."""
+        from .build_context import stage_context
+        from .normalize import normalize_wheel
         context, out_dir = scratch / "context", scratch / "out"
         stage_context(stage, {k: result_of(done, k, stage) for k in stage.wheel_inputs}, self.cache, context)
         epoch = self._stage_sources(stage, context)
@@ -287,6 +294,7 @@ class StageRunner:
                        epoch: int | None = None) -> SolveRequest:
         """What the engine solves for ``stage``: its Dockerfile and context (``tmp``/context), base,
         secrets (an env secret's value in a file under ``tmp``), output (``tmp``/out)."""
+        from .build_context import secret_files
         epoch_arg = {} if epoch is None else {"SOURCE_DATE_EPOCH": str(epoch)}
         return SolveRequest(
             context_dir=tmp / "context",

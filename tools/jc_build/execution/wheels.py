@@ -5,14 +5,15 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-
-from packaging.tags import Tag
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from typing import TYPE_CHECKING
 
 from ..cache import CacheBackend, Digest
 from ..errors import BuildError
 from ..model import Platform
 from .normalize import normalize_wheel
+
+if TYPE_CHECKING:  # packaging.tags (with the platform module) is imported when a wheel is checked
+    from packaging.tags import Tag
 
 
 def compatible_python_tags(platform: Platform, expected: str | None = None) -> set[str]:
@@ -38,6 +39,7 @@ def _python_ok(tag: Tag, pythons: set[str], platform: Platform) -> bool:
 
 def check_wheel(filename: str, platform: Platform, expected_python: str | None = None) -> str | None:
     """Why ``filename`` cannot be installed on ``platform``, or None if one of its tags fits."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
     try:
         _, _, _, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename as exc:

@@ -20,7 +20,6 @@ from ..cache.backend import CacheBackend
 from ..cache.digest import Digest
 from ..errors import SourceError
 from . import git, tree
-from .archive import ArchiveError, extract
 from .http import DownloadError, download
 from .mirrors import MirrorMap
 from .spec import ArchiveSource, GitSource, Source, source_key
@@ -144,6 +143,7 @@ class SourceFetcher:
         return url, epoch
 
     def _fetch_archive(self, owner: str, source: ArchiveSource, scratch: Path, started: float) -> Fetched:
+        from .archive import ArchiveError, extract  # with calendar and datetime: only for an archive to fetch
         archive = scratch / "archive"
 
         def get(url: str) -> None:
