@@ -28,9 +28,20 @@ class Context:
 
     @cached_property
     def workspace(self) -> Workspace:
-        from ..loading.workspace import find_root, load_workspace
+        """WORKSPACE.star and toolchains/, from the workspace cache when their files are unchanged
+        (not with ``JCB_NO_LOAD_CACHE``, nor when the cache directory is refused)."""
+        from ..errors import JcbError
+        from ..loading.workspace import evaluate_workspace, find_root
         start = Path(self.args.workspace) if getattr(self.args, "workspace", None) else None
-        return load_workspace(find_root(start), timeout_s=self.timeout_s)
+        root = find_root(start)
+        if os.environ.get("JCB_NO_LOAD_CACHE"):
+            return evaluate_workspace(root, self.timeout_s)[0]
+        try:
+            cache_dir = self.cache_dir
+        except JcbError:  # the command that needs the cache reports why; the workspace does not
+            return evaluate_workspace(root, self.timeout_s)[0]
+        from ..loading.workspace_cache import cached_workspace
+        return cached_workspace(cache_dir, root, lambda: evaluate_workspace(root, self.timeout_s), self.warn)
 
     @property
     def timeout_s(self) -> float:
@@ -65,9 +76,7 @@ class Context:
         from ..loading.packages import PackageLoader
         cache = (LoadCache(None) if os.environ.get("JCB_NO_LOAD_CACHE")
                  else LoadCache.for_workspace(self.cache_dir, self.workspace.root, self.platform, self.warn))
-        loader = PackageLoader(self.workspace, self.platform, cache)
-        loader.env.timeout_s = self.timeout_s
-        return loader
+        return PackageLoader(self.workspace, self.platform, cache, self.timeout_s)
 
     def report_problems(self) -> int:
         """Print the errors of the packages a wildcard passed over, each at its file:line:col;

@@ -12,6 +12,7 @@ import types
 import typing
 from functools import lru_cache
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Union
 
 JSON_SCALARS = (str, int, float, bool, type(None))
@@ -65,6 +66,8 @@ def encode(value: Any, hint: Any) -> Any:
         return {k: encode(v, item) for k, v in value.items()}
     if hint is Any:
         return _plain(value)
+    if hint is Path and isinstance(value, Path):
+        return str(value)
     if not isinstance(value, hint):
         raise CodecError(f"{value!r} is not a {hint}")
     return value
@@ -111,6 +114,8 @@ def _decoder(hint: Any) -> Decoder:
         return _mapping_decoder(_decoder(args[1] if args else Any))
     if hint is Any:
         return lambda data: data  # JSON data is plain already: nothing else comes out of json.loads
+    if hint is Path:
+        return _path_decoder
     return _scalar_decoder(hint)
 
 
@@ -209,6 +214,12 @@ def _scalar_decoder(hint: Any) -> Decoder:
             raise _Misfit(f"expected {name}")
         return data
     return scalar
+
+
+def _path_decoder(data: Any) -> Path:
+    if not isinstance(data, str):
+        raise _Misfit("expected a path string")
+    return Path(data)
 
 
 def _plain(value: Any) -> Any:

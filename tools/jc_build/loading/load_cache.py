@@ -52,7 +52,8 @@ class CacheFile:
     packages: dict[str, Entry]
 
 
-def _signature(path: str) -> Signature:
+def file_signature(path: str) -> Signature:
+    """(mtime, size, inode) of ``path``; None when it does not exist."""
     try:
         st = os.stat(path)
     except OSError:
@@ -129,7 +130,7 @@ class LoadCache:
         except (CodecError, RecursionError) as exc:
             self._invalid(str(exc)[:200])
             return None
-        if not all(_signature(path) == signature for path, signature in entry.files):
+        if not all(file_signature(path) == signature for path, signature in entry.files):
             return None
 
         def on_invalid(problem: str) -> Mapping[str, Target]:
@@ -148,7 +149,7 @@ class LoadCache:
         """Remember a package, unless a file changed too recently for its mtime to tell (as git does)."""
         if self.path is None:
             return
-        signatures = [(f, _signature(f)) for f in sorted(set(files))]
+        signatures = [(f, file_signature(f)) for f in sorted(set(files))]
         racy = time.time_ns() - RACY_NS
         if any(sig is None or sig[0] >= racy for _, sig in signatures):
             return

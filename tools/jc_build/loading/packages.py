@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..constraints import ConstraintSyntaxError, keyed_constraint
 from ..errors import AnalysisError, Location, NotFoundError
 from ..model import Platform, Target
 from ..suggest import did_you_mean
+from .bounded import DEFAULT_TIMEOUT_S
 from .builtins import STEP_HELPERS, make_select
 from ..labels import Label, LabelSyntaxError, parse_label
 from .load_cache import LoadCache
@@ -18,8 +20,10 @@ from .fields import make_target
 from .locate import DeclarationIndex, PendingLocation
 from .rules import RULES
 from .schema import RuleCallError
-from .starlark_env import StarlarkEnv
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .starlark_env import StarlarkEnv
 
 BUILD_FILE = "BUILD.star"
 
@@ -27,8 +31,10 @@ BUILD_FILE = "BUILD.star"
 class PackageLoader:
     """Finds and evaluates packages under ``pkgs/``; each package is loaded once."""
 
-    def __init__(self, workspace: Workspace, platform: Platform, cache: LoadCache | None = None):
+    def __init__(self, workspace: Workspace, platform: Platform, cache: LoadCache | None = None,
+                 timeout_s: float = DEFAULT_TIMEOUT_S):
         self.workspace = workspace
+        self.timeout_s = timeout_s
         self.platform = platform
         self.pkgs_dir = workspace.root / "pkgs"
         self._packages: dict[str, Mapping[str, Target]] = {}
@@ -36,17 +42,23 @@ class PackageLoader:
         self._checked_files: list[str] = []
         self._indexes: dict[Path, DeclarationIndex] = {}
         self.cache = cache or LoadCache(None)
-        builtins: dict[str, Any] = {kind: self._rule_function(kind) for kind in RULES if kind != "platform"}
-        builtins.update(STEP_HELPERS)
-        builtins["select"] = make_select(platform, workspace.platforms)
-        builtins["platform"] = _platform_rule_elsewhere
-        builtins["PLATFORM"] = {**platform.describe(), "name": platform.name,
-                                "cuda_arch": list(platform.cuda_arch), "cuda_tag": platform.cuda_tag,
-                                "python_tag": platform.python_tag}
-        self.env = StarlarkEnv(workspace.root, builtins)
         self._all_packages: list[str] | None = None
         self._walked: set[str] = set()
         self._real_root = os.path.realpath(workspace.root) + os.sep
+
+    @cached_property
+    def env(self) -> StarlarkEnv:
+        """The evaluator, made when a BUILD file is first evaluated: a query the loading cache
+        answers does not import starlark at all."""
+        from .starlark_env import StarlarkEnv
+        builtins: dict[str, Any] = {kind: self._rule_function(kind) for kind in RULES if kind != "platform"}
+        builtins.update(STEP_HELPERS)
+        builtins["select"] = make_select(self.platform, self.workspace.platforms)
+        builtins["platform"] = _platform_rule_elsewhere
+        builtins["PLATFORM"] = {**self.platform.describe(), "name": self.platform.name,
+                                "cuda_arch": list(self.platform.cuda_arch), "cuda_tag": self.platform.cuda_tag,
+                                "python_tag": self.platform.python_tag}
+        return StarlarkEnv(self.workspace.root, builtins, self.timeout_s)
 
     # -- discovery ----------------------------------------------------------------
     def all_packages(self) -> list[str]:

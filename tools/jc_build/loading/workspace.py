@@ -15,7 +15,6 @@ from ..suggest import did_you_mean
 from .bounded import DEFAULT_TIMEOUT_S
 from .rules import PLATFORM
 from .schema import RuleCallError
-from .starlark_env import StarlarkEnv
 
 WORKSPACE_FILE = "WORKSPACE.star"
 DEFAULT_IMAGE_NAME = "{package}:{version}-r{l4t}-{cuda_tag}-{distro}"
@@ -64,6 +63,12 @@ def find_root(start: Path | None = None) -> Path:
 
 def load_workspace(root: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Workspace:
     """Evaluate WORKSPACE.star and toolchains/BUILD.star."""
+    return evaluate_workspace(root, timeout_s)[0]
+
+
+def evaluate_workspace(root: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[Workspace, list[str]]:
+    """The workspace WORKSPACE.star and toolchains/BUILD.star declare, and every file they read."""
+    from .starlark_env import StarlarkEnv
     ws = Workspace(root=root)
     seen: dict[str, bool] = {}
 
@@ -98,15 +103,17 @@ def load_workspace(root: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> Workspac
 
     env = StarlarkEnv(root, {"workspace": workspace, "platform": platform}, timeout_s)
     env.eval_file(root / WORKSPACE_FILE)
+    read = env.loaded_files(root / WORKSPACE_FILE)
     toolchains = root / "toolchains" / "BUILD.star"
     if toolchains.is_file():
         env.eval_file(toolchains)
+        read |= env.loaded_files(toolchains)
     if ws.default_platform and ws.default_platform.rsplit(":", 1)[-1] not in ws.platforms:
         raise StarlarkError(
             f"default_platform '{ws.default_platform}' is not declared in toolchains/BUILD.star"
             f"{did_you_mean(ws.default_platform.rsplit(':', 1)[-1], ws.platforms)}",
             Location(WORKSPACE_FILE, 1, 1))
-    return ws
+    return ws, sorted({str(path) for path in read} | {str(toolchains)})
 
 
 def _check_workspace_values(strings: dict[str, Any], builders: Any) -> None:
