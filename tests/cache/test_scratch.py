@@ -66,14 +66,15 @@ def test_stats_count_state_and_gc_to_zero_leaves_an_empty_cache(tmp_path: Path) 
     dead = _dead_pid()
     for rel, data in {f"logs/{key}.log": "log", f"logs/{key}.{dead}-1.partial": "part", f"locks/{key}.lock": "",
                       f"tmp/{dead}-abc": "tmp", "last/x.json": json.dumps({"key": key}),
-                      "loading/x.json": "{}", f"tmp/work-{dead}-stage-q/context/f": "ctx"}.items():
+                      "loading/x.json": "{}", "workspace/y.json": "{}", f"tmp/work-{dead}-stage-q/context/f": "ctx"}.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(data)
     stats = cache.stats()
     assert (stats.entries, stats.blobs) == (1, 2)
     assert stats.state == {"logs": StateCount(2, 7), "locks": StateCount(1, 0), "temp": StateCount(2, 6),
-                           "loading": StateCount(1, 2), "last": StateCount(1, len(json.dumps({"key": key})))}
-    assert stats.disk_bytes == stats.total_bytes + 7 + 6 + 2 + len(json.dumps({"key": key}))
+                           "loading": StateCount(1, 2), "workspace": StateCount(1, 2),
+                           "last": StateCount(1, len(json.dumps({"key": key})))}
+    assert stats.disk_bytes == stats.total_bytes + 7 + 6 + 2 + 2 + len(json.dumps({"key": key}))
 
     report = cache.gc(0)
 

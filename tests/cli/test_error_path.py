@@ -70,6 +70,11 @@ def test_cache_dir_others_can_write_is_refused(workspace, jcb, tmp_path: Path) -
     (shared / "ac").chmod(0o757)
     result = jcb(root, "cache", "stats", "--cache-dir", str(shared))
     assert "ac is writable by every user" in result.err
+    (shared / "ac").chmod(0o755)
+    (shared / "workspace").mkdir(exist_ok=True)
+    (shared / "workspace").chmod(0o757)  # it holds the platforms: a writer could choose them
+    result = jcb(root, "cache", "stats", "--cache-dir", str(shared))
+    assert result.code == 2 and "workspace is writable by every user" in result.err
 
 
 def test_event_log_that_is_a_directory(workspace, jcb, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-SUBDIRS = ("", "ac", "cas", "loading", "tmp", "logs", "locks")
+SUBDIRS = ("", "ac", "cas", "loading", "workspace", "tmp", "logs", "locks")
 
 
 def check_cache_dir(path: Path, source: str, allow_shared: bool = False) -> Path:

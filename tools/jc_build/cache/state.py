@@ -14,7 +14,8 @@ from pathlib import Path
 from .scratch import count_files, sweep, unlink_size, unlocked
 
 # (directory, what ``cache stats`` calls it)
-STATE_DIRS = (("logs", "logs"), ("locks", "locks"), ("tmp", "temp"), ("loading", "loading"), ("last", "last"))
+STATE_DIRS = (("logs", "logs"), ("locks", "locks"), ("tmp", "temp"), ("loading", "loading"),
+              ("workspace", "workspace"), ("last", "last"))
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def measure_state(root: Path) -> dict[str, StateCount]:
 
 def collect_state(root: Path, live_keys: set[str], everything: bool) -> StateCount:
     """Remove dead processes' temp files, logs and explain records of keys without an entry, unlocked
-    key locks, and (``everything``: gc to size 0) the loading caches. What was removed."""
+    key locks, and (``everything``: gc to size 0) the loading and workspace caches. What was removed."""
     swept = sweep(root / "tmp", root / "logs")
     files, size = swept.files, swept.bytes
     for path in _files(root / "logs"):
@@ -45,7 +46,7 @@ def collect_state(root: Path, live_keys: set[str], everything: bool) -> StateCou
         if _recorded_key(path) not in live_keys:
             files, size = files + 1, size + unlink_size(path)
     if everything:
-        for path in _files(root / "loading"):
+        for path in _files(root / "loading") + _files(root / "workspace"):
             files, size = files + 1, size + unlink_size(path)
     return StateCount(files, size)
 
