@@ -11,7 +11,10 @@ other steps; exporting the image or the wheels) and the rest: the CLI's start, t
 the solve's scheduling, which BuildKit does not time. Vertices of one solve run one after another
 here (single-chain Dockerfiles), so their durations add up; in a batched solve (several stages in
 one build) the vertices of a stage are attributed to it by their stage name and overlap other
-stages' vertices, so only the per-category sums are meaningful there.
+stages' vertices, so only the per-category sums are meaningful there, except "export": a
+batched solve has one export vertex for all its images, whose DONE time in each stage's log is
+cumulative (0.1 s, 0.2 s, ... for successive images), so its per-stage sum overcounts; the last
+stage's value is the whole export (BENCHMARKS.md section 9).
 """
 
 from __future__ import annotations
