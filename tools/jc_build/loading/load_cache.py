@@ -150,8 +150,7 @@ class LoadCache:
         if self.path is None:
             return
         signatures = [(f, file_signature(f)) for f in sorted(set(files))]
-        racy = time.time_ns() - RACY_NS
-        if any(sig is None or sig[0] >= racy for _, sig in signatures):
+        if any(sig is None or racy(sig) for _, sig in signatures):
             return
         self._loaded[package] = (signatures, targets)
         self._dirty = True
@@ -168,16 +167,31 @@ class LoadCache:
             text = json.dumps({**head, "packages": {**self._raw, **entries}}, separators=(",", ":"))
         except CodecError:
             return  # a value the codec cannot store: this run's loads are simply not kept
-        import tempfile
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w") as stream:
-                stream.write(text)
-            os.replace(tmp, self.path)
+        if write_atomically(self.path, text):
             self._dirty = False
-        except OSError:
-            pass
+
+
+def write_atomically(path: Path, text: str) -> bool:
+    """``text`` as ``path``, through a temp file beside it and a rename; False when the filesystem
+    refused (for a cache, that only costs speed next time)."""
+    import tempfile
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        return False
+
+
+def racy(signature: Signature) -> bool:
+    """Whether the file changed too recently for its mtime to tell a later edit (as git does)."""
+    return signature is not None and signature[0] >= time.time_ns() - RACY_NS
 
 
 def _read(path: Path, key: str, warn: Callable[[str], None]) -> dict[str, Any]:

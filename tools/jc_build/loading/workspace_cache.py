@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from .. import __version__
 from .codec import CodecError, decode, encode, fingerprint
-from .load_cache import RACY_NS, Signature, file_signature
+from .load_cache import Signature, file_signature, racy, write_atomically
 from .workspace import Workspace
 
 FORMAT = "jcb-workspace-cache/1"
@@ -49,8 +48,13 @@ def cached_workspace(cache_dir: Path, root: Path, evaluate: Callable[[], tuple[W
         return replace(found.workspace, root=root)
     workspace, files = evaluate()
     signatures = [(f, file_signature(f)) for f in files]
-    if all(sig is None or sig[0] < time.time_ns() - RACY_NS for _, sig in signatures):
-        _write(path, WorkspaceFile(FORMAT, __version__, fingerprint(WorkspaceFile), key, signatures, workspace))
+    if not any(racy(sig) for _, sig in signatures):
+        try:
+            text = json.dumps(encode(WorkspaceFile(FORMAT, __version__, fingerprint(WorkspaceFile), key, signatures,
+                                                   workspace), WorkspaceFile), separators=(",", ":"))
+        except CodecError:
+            return workspace  # a value the codec cannot store: evaluated again next time
+        write_atomically(path, text)
     return workspace
 
 
@@ -70,17 +74,3 @@ def _read(path: Path, key: str, warn: Callable[[str], None]) -> WorkspaceFile | 
     except (CodecError, RecursionError) as exc:
         warn(f"workspace cache {path} is not valid ({str(exc)[:200]}); ignoring it")
         return None
-
-
-def _write(path: Path, entry: WorkspaceFile) -> None:
-    """Atomically; a value the codec cannot store, or a failed write, only costs speed next time."""
-    import tempfile
-    try:
-        text = json.dumps(encode(entry, WorkspaceFile), separators=(",", ":"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    except (CodecError, OSError):
-        pass
