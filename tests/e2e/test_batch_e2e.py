@@ -20,7 +20,9 @@ CHAIN = {
     "pkgs/mid/mid.txt": "one\n",
     "pkgs/top/BUILD.star": 'container_layer(name = "top", version = "1.0", deps = ["//mid"], '
                            'wheels = ["//hello:wheel"], '
-                           'steps = [run("python3 -c \'import hello\' && sha256sum /etc/mid.txt > /etc/top.sum")])\n',
+                           'steps = [run("python3 -c \'import hello\' && sha256sum /etc/mid.txt > /etc/top.sum"), '
+                           # no network interface but lo: the batch runs its RUNs in the stage's mode (none)
+                           'run("! grep -v lo: /proc/net/dev | grep -q :")])\n',
 }
 
 

@@ -62,6 +62,16 @@ class BuildLog:
         return SolveFailed(message, list(self.tail), self.path)
 
 
+def metadata_image_id(metadata: Path) -> str | None:
+    """The image ID from buildx's ``--metadata-file`` (docker driver: the config digest)."""
+    try:
+        data = json.loads(metadata.read_text())
+    except (OSError, ValueError):
+        return None
+    digest = data.get("containerimage.config.digest") or data.get("containerimage.digest")
+    return str(digest) if digest else None
+
+
 @contextmanager
 def staged_dockerfile(req: SolveRequest) -> Iterator[Path]:
     """A scratch directory outside the context holding ``Dockerfile`` from ``req``."""

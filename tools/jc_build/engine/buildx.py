@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
-from jc_build.engine.bake import bake
-from jc_build.engine.base import BuildLog, CliEngine, staged_dockerfile
+from jc_build.engine.base import BuildLog, CliEngine, metadata_image_id, staged_dockerfile
+from jc_build.engine.batch_build import build_targets
 from jc_build.engine.model import BatchRequest, LogCallback, SolveRequest, SolveResult
 
 
@@ -44,20 +43,10 @@ class BuildxEngine(CliEngine):
                     log.feed(chunk)
             except DockerException as e:
                 raise log.failed(f"build failed (docker buildx build exited {e.return_code})") from None
-            image_id = None if req.output_dir else _image_id(metadata)
+            image_id = None if req.output_dir else metadata_image_id(metadata)
         return SolveResult(image_id=image_id, log_path=req.log_path)
 
     def solve_batch(self, req: BatchRequest, on_log_line: LogCallback | None = None) -> dict[str, str]:
-        """Build several stages of one Dockerfile in one session; image IDs by target name."""
-        with tempfile.TemporaryDirectory(prefix="jcb-bake-") as tmp:
-            return bake(self._docker, req, Path(tmp), on_log_line)
-
-
-def _image_id(metadata: Path) -> str | None:
-    """The image ID from buildx's ``--metadata-file`` (docker driver)."""
-    try:
-        data = json.loads(metadata.read_text())
-    except (OSError, ValueError):
-        return None
-    digest = data.get("containerimage.config.digest") or data.get("containerimage.digest")
-    return str(digest) if digest else None
+        """Build several stages of one Dockerfile together (``batch_build.py``); image IDs by target name."""
+        with tempfile.TemporaryDirectory(prefix="jcb-batch-") as tmp, BuildLog(req.log_path, on_log_line) as log:
+            return build_targets(self._docker, req, Path(tmp), log)

@@ -92,7 +92,7 @@ class Engine(Protocol):
 
 
 class BatchEngine(Engine, Protocol):
-    """An engine that can also build several stages in one session (buildx bake)."""
+    """An engine that can also build several stages of one Dockerfile together, sharing their steps."""
 
     def solve_batch(self, req: BatchRequest, on_log_line: LogCallback | None = None) -> dict[str, str]: ...
 
@@ -109,8 +109,9 @@ class BatchTarget:
 
 @dataclass(frozen=True)
 class BatchRequest:
-    """Several outputs of one multi-stage Dockerfile in one BuildKit session (``buildx bake``):
-    shared steps run once, independent ones concurrently."""
+    """Several outputs of one multi-stage Dockerfile built together on one BuildKit: shared steps
+    run once, independent ones concurrently; every RUN with ``network`` (None: BuildKit's default).
+    ``targets``: the first ones are built first (put those that contain the others' steps there)."""
 
     context_dir: Path
     dockerfile: str

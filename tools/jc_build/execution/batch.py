@@ -2,9 +2,11 @@
 
 One ``docker build`` per stage costs a CLI start, a session and an image export each, and runs the
 chain strictly one stage after another. A batch puts the stages that must be built into one
-multi-stage Dockerfile whose named stages are the plan's stages, built with one ``buildx bake``
-(one target per stage): BuildKit runs independent stages concurrently, a layer installs its wheels
-straight from the wheel stage's output, and every stage still yields its own image or wheels.
+multi-stage Dockerfile whose named stages are the plan's stages, built together (one ``buildx
+build --target`` per stage, all at once, ``engine/batch_build.py``; the event log counts a batch
+as one solve): BuildKit runs shared steps once and independent stages concurrently, a layer
+installs its wheels straight from the wheel stage's output, and every stage still yields its own
+image or wheels.
 
 The batch Dockerfile is the stages' own Dockerfiles (``Stage.dockerfile``) with names rewritten:
 ``FROM ${JCB_BASE}`` becomes ``FROM <stage below>`` (or the image below the batch), context paths
@@ -13,8 +15,8 @@ stage that gathers the layer's wheels. Every step runs the same command on the s
 stage's output is what its own solve would give. Stages whose Dockerfile holds a user fragment
 (arbitrary Dockerfile text) are built alone.
 
-BuildKit v0.8 applies one network mode to every RUN of a solve, so a batch holds stages of one
-network mode; stages of another mode below or above it form other batches (``partition``).
+A build's ``--network`` applies to every RUN it runs (BuildKit v0.8 has no ``RUN --network``), and a
+step is shared only between builds of the same mode, so a batch holds stages of one network mode; stages of another mode below or above it form other batches (``partition``).
 """
 
 from __future__ import annotations

@@ -160,9 +160,11 @@ class BatchRunner:
                 below[stage.key] = self.runner.base_ref(stage, done)
             secrets.update(secret_files(stage, self.runner.asked.secrets, tmp / "secrets"))
         order = compile_order(batch, self.slots, self.expected_s)
+        below_others = {d for s in batch.stages for d in s.deps}
+        tops_first = sorted(batch.stages, key=lambda s: s.key in below_others)  # their builds hold every step
         targets = tuple(BatchTarget(stage_name(s), tags=(s.image_name,) if s.image_name else (),
                                     output_dir=out / stage_name(s) if s.kind == "wheel" else None)
-                        for s in batch.stages)
+                        for s in tops_first)
         first = batch.stages[0]
         return BatchRequest(context, compose(batch, below, staged, order), targets, secrets,
                             platform=first.oci_platform, network=None if batch.network == "default" else batch.network,

@@ -43,7 +43,7 @@ class BuildOptions:
     event_log: Path | None = None
     secrets: Mapping[str, SecretSource] = field(default_factory=dict)
     no_cache: bool = False
-    batch: bool = True  # the stages to build in as few solves as possible (an engine with bake)
+    batch: bool = True  # the stages to build in as few solves as possible (an engine with solve_batch)
 
 
 @dataclass
