@@ -11,10 +11,10 @@ other steps; exporting the image or the wheels) and the rest: the CLI's start, t
 the solve's scheduling, which BuildKit does not time. Vertices of one solve run one after another
 here (single-chain Dockerfiles), so their durations add up; in a batched solve (several stages in
 one build) the vertices of a stage are attributed to it by their stage name and overlap other
-stages' vertices, so only the per-category sums are meaningful there. "export" is counted once
-per batched solve (its largest value): such a solve has one export vertex for all its images,
-whose DONE time in each stage's log is cumulative (0.1 s, 0.2 s, ... for successive images);
-summing it per stage overcounted (BENCHMARKS.md sections 2d and 9).
+stages' vertices, so only the per-category sums are meaningful there. Each stage of a batch is
+its own build with its own export vertex (since `057ae8a`); logs of the batches before it (one
+`buildx bake`) share one export vertex whose DONE time is cumulative, and their export sums
+overcount (BENCHMARKS.md sections 2d and 9).
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ def exporting_fix(log: str) -> str:
 def breakdown(events: list[dict]) -> dict[str, dict[str, float]]:
     """Per stage kind (layer, wheel): summed jcb phases, BuildKit categories and the unattributed rest."""
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    batch_export: dict[tuple[str, str], float] = {}  # (kind, solve) -> its one export vertex's time
     for event in events:
         if event["outcome"] != "built":
             continue
@@ -79,15 +78,10 @@ def breakdown(events: list[dict]) -> dict[str, dict[str, float]]:
             row[f"jcb:{name}"] += seconds
         log = Path(event.get("log", ""))
         times = vertex_times(exporting_fix(log.read_text(errors="replace"))) if log.is_file() else {}
-        if event.get("solve"):  # a batched solve: the export vertex is shared, its DONE time cumulative
-            where = (event["kind"], event["solve"])
-            batch_export[where] = max(batch_export.get(where, 0.0), times.pop("export", 0.0))
         for name in CATEGORIES:
             row[f"buildkit:{name}"] += times.get(name, 0.0)
         row["solve outside BuildKit's steps"] += max(0.0, phases.get("solve", 0.0) - sum(times.values()))
         row["outside the solve"] += event["duration_s"] - phases.get("solve", 0.0)
-    for (kind, _), seconds in batch_export.items():
-        sums[kind]["buildkit:export"] += seconds
     return sums
 
 

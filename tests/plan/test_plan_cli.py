@@ -24,7 +24,7 @@ def test_text(jcb_plan) -> None:
     result = jcb_plan("//app/demo")
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[0] == "plan of //app/demo:demo on orin: 8 stages (plan format 2)"
+    assert lines[0] == "plan of //app/demo:demo on orin: 8 stages (plan format 3)"
     assert lines[1].split()[:4] == ["1.", "layer", "//base/core:core", lines[1].split()[3]]
     assert "on image ubuntu:22.04" in lines[1]
     assert any("builder: //base/core:core (" in line and "-> //ml/torch:2.8 (" in line for line in lines)
@@ -35,7 +35,7 @@ def test_json_parses_and_is_complete(jcb_plan) -> None:
     result = jcb_plan("//app/demo", "--output=json")
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    assert data["format"] == 2 and data["root"] == "//app/demo:demo"
+    assert data["format"] == 3 and data["root"] == "//app/demo:demo"
     assert data["platform"]["name"] == "orin" and data["platform"]["cuda_arch"] == "87"
     stages = data["stages"]
     assert data["root_stage"] == stages[-1]["key"]

@@ -13,7 +13,7 @@ from jc_build.errors import AnalysisError
 from jc_build.labels import parse_label
 from jc_build.analysis import builder_chain, chain_of
 from jc_build.sources.spec import GitSource, GitTag
-from jc_build.plan import Plan, Stage
+from jc_build.plan import Plan, Stage, wheel_installer
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +61,10 @@ def test_layer_installs_its_wheels_offline(plan: Plan) -> None:
     wheel = stage(plan, "//ml/torch:wheel-2.8")
     assert torch.wheel_inputs == [wheel.key]
     assert plan.deps(torch.key) == [torch.base[1], wheel.key]
-    install = next(line for line in torch.dockerfile.splitlines() if "--no-index" in line)
+    install = next(line for line in torch.dockerfile.splitlines() if "install_wheels.py" in line)
     assert install.startswith("RUN --mount=type=bind,source=wheels,target=/tmp/jcb-wheels ")
-    assert "python3 -m pip install --no-deps --no-index /tmp/jcb-wheels/*.whl" in install
+    assert install.endswith(f"JCB_WHEEL_INSTALLER={wheel_installer.digest()} "
+                            "python3 /tmp/jcb-wheels/.jcb-install/install_wheels.py /tmp/jcb-wheels/*.whl")
     assert "cabundle" not in install
 
 

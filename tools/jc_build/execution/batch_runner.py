@@ -23,7 +23,7 @@ from pathlib import Path
 from ..cache.scratch import work_dir
 from ..engine import BatchEngine, BatchRequest, BatchTarget, SolveFailed
 from ..errors import JcbError
-from ..plan import Stage
+from ..plan import WHEELS_CONTEXT_DIR, Stage
 from .batch import Batch, BatchOutcome, batchable, compile_order, compose, stage_name
 from .batch_log import BatchLogSplitter
 from .explain import inputs_meta
@@ -145,7 +145,7 @@ class BatchRunner:
     def _request(self, batch: Batch, done: Mapping[str, StageRun], tmp: Path, log_path: Path) -> BatchRequest:
         """Stage every stage's files under ``tmp/context/<name>/``; the Dockerfile and targets (wheels
         to ``tmp/out/<name>``), secrets (an env secret's value in a file under ``tmp``)."""
-        from .build_context import secret_files, stage_context  # not on a no-op's path (stage_runner.py)
+        from .build_context import secret_files, stage_context, stage_installer  # not on a no-op's path
         context, out = tmp / "context", tmp / "out"
         keys = batch.keys
         below: dict[str, str] = {}
@@ -155,7 +155,9 @@ class BatchRunner:
             outside = [k for k in stage.wheel_inputs if k not in keys]
             stage_context(replace(stage, wheel_inputs=outside), {k: result_of(done, k, stage) for k in outside},
                           self.runner.cache, context / stage_name(stage))
-            staged[stage.key] = bool(outside)
+            if stage.wheel_inputs:
+                stage_installer(context / stage_name(stage) / WHEELS_CONTEXT_DIR)
+            staged[stage.key] = bool(stage.wheel_inputs)
             if stage.base[0] == "image" or stage.base[1] not in keys:
                 below[stage.key] = self.runner.base_ref(stage, done)
             secrets.update(secret_files(stage, self.runner.asked.secrets, tmp / "secrets"))

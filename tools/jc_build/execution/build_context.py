@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..cache import ActionResult, CacheBackend, sha256_file
 from ..errors import BuildError
-from ..plan import SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, Stage
+from ..plan import SECRET_CABUNDLE, WHEELS_CONTEXT_DIR, Stage, wheel_installer
 from .options import SecretSource
 from .wheels import fetch_wheels
 
@@ -34,6 +34,15 @@ def stage_context(stage: Stage, wheel_results: Mapping[str, ActionResult], cache
         wheels.mkdir()
         for key in stage.wheel_inputs:
             fetch_wheels(wheel_results[key].outputs, cache, wheels)
+        stage_installer(wheels)
+
+
+def stage_installer(wheels: Path) -> None:
+    """The files of the wheel install step (``plan/wheel_installer.py``) under ``wheels``."""
+    for rel, path in wheel_installer.files().items():
+        target = wheels / wheel_installer.DIR / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
 
 
 def secret_files(stage: Stage, given: Mapping[str, SecretSource], scratch: Path,

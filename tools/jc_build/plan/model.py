@@ -17,7 +17,7 @@ from ..sources.spec import Declared, GitTag
 
 # Bump when the rendering of nodes (Dockerfile text, generated commands) or their
 # canonical form changes: every action key changes with it.
-PLAN_FORMAT_VERSION = 2
+PLAN_FORMAT_VERSION = 3
 
 SECRET_CABUNDLE = "cabundle"  # the host CA bundle, mounted at /run/secrets/cabundle
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from shlex import quote
 
+from . import wheel_installer
+
 PREBUILT_MARKER = "/opt/.jcb-prebuilt"  # left by the index lookup when the wheel came from the index
 WHEELS_DIR = "/opt/wheels"  # where a wheel stage leaves its .whl files
 SRC_DIR = "/opt/src"  # the first source of a wheel; others go to /opt/srcs/<target name>
@@ -34,8 +36,9 @@ def pip_install(packages: list[str], index_url: str = "", extra_args: list[str] 
 
 
 def wheel_install() -> str:
-    """Install the staged input wheels, offline."""
-    return f"{PIP_ENV} python3 -m pip install --no-deps --no-index {WHEELS_MOUNT}/*.whl"
+    """Install the staged input wheels, offline (``wheel_installer.py``: the script and its digest)."""
+    script = f"{WHEELS_MOUNT}/{wheel_installer.DIR}/install_wheels.py"
+    return f"JCB_WHEEL_INSTALLER={wheel_installer.digest()} python3 {script} {WHEELS_MOUNT}/*.whl"
 
 
 def default_wheel_build(src: str = SRC_DIR) -> str:
