@@ -16,12 +16,14 @@ def merged(feeds: list[tuple[str, str]]) -> list[str]:
 
 def test_each_vertex_is_numbered_once_across_builds_and_its_header_names_its_target() -> None:
     lines = merged([
+        ("top", '#0 building with "default" instance using docker driver\n'),
         ("top", "#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n"),
         ("low", "#1 [low 1/2] COPY a /a\n"),
         ("top", "#2 [low 1/2] COPY a /a\n#2 CACHED\n"),
         ("low", "#1 DONE 0.1s\n#2 exporting to image\n#2 naming to docker.io/x/low:1 done\n"),
     ])
     assert lines == [
+        '#0 building with "default" instance using docker driver',
         "#1 [top internal] load build definition from Dockerfile",
         "#1 DONE 0.0s",
         "#2 [low low 1/2] COPY a /a",

@@ -44,8 +44,8 @@ class MergedLog:
     def rewrite(self, target: str, line: str) -> str:
         """``#N rest`` of ``target``'s build as a line of the merged stream."""
         number, sep, rest = line.partition(" ")
-        if not (number.startswith("#") and number[1:].isdigit() and sep):
-            return line
+        if not (number.startswith("#") and number[1:].isdigit() and sep) or number == "#0":
+            return line  # not a vertex's line ("#0 building with ..." is buildx's own)
         key = (target, number)
         if key not in self._numbers:
             self._numbers[key] = len(self._numbers) + 1
