@@ -61,10 +61,13 @@ def build_targets(docker: DockerClient, req: BatchRequest, scratch: Path, log: B
     dockerfile = scratch / "Dockerfile"
     dockerfile.write_text(req.dockerfile, encoding="utf-8")
     merged = MergedLog(log)
-    with ThreadPoolExecutor(max_workers=max(1, min(MAX_BUILDS, len(req.targets)))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(MAX_BUILDS, len(req.targets))))
+    try:
         futures = [pool.submit(_build, docker, req, target, dockerfile, scratch / f"{target.name}.json", merged)
                    for target in req.targets]
-    failed = [t.name for t, f in zip(req.targets, futures) if f.result() is not None]
+        failed = [t.name for t, f in zip(req.targets, futures) if f.result() is not None]
+    finally:  # interrupted: builds not yet started never start; running ones end with their CLIs (SIGINT)
+        pool.shutdown(wait=True, cancel_futures=True)
     if failed:
         raise log.failed(f"batch build failed (docker buildx build of {', '.join(failed)} failed)")
     ids = {t.name: metadata_image_id(scratch / f"{t.name}.json") for t in req.targets if t.output_dir is None}
