@@ -86,8 +86,8 @@ def compose(batch: Batch, below: Mapping[str, str], staged_wheels: Mapping[str, 
     """The batch's Dockerfile.
 
     ``below``: for each stage whose base is outside the batch, the image reference to build on.
-    ``staged_wheels``: for each layer with wheels, whether some of them (built earlier) are staged
-    in its context directory under ``wheels/``. ``order_after``: for a wheel stage, the wheel
+    ``staged_wheels``: for each layer with wheels, whether its context directory has a ``wheels/``
+    (wheels built earlier, the install step's files) to copy in. ``order_after``: for a wheel stage, the wheel
     stages of the batch it must wait for (the compile-slot order of ``compile_order``).
     """
     names = {s.key: stage_name(s) for s in batch.stages}
