@@ -1,14 +1,13 @@
 """Splits the plain progress log of a batch solve into one log per stage, with its time span.
 
-BuildKit names a batch's vertices ``#N [<target> <dockerfile stage> i/n] STEP`` (and
-``#N [<target> internal] ...``, ``#N [<target>] exporting ...``); the following ``#N ...`` lines
-belong to the vertex. A vertex is the stage's whose name it carries (``-build`` and ``-wheels``
-stages are parts of the stage they are named after). A step that several targets share is shown
-under one number in every target that has it: the stage's log keeps the report of the target
-that ran it (the others say ``CACHED`` or repeat it). The targets' export steps share one number
-too, and the printer does not always repeat the header when it switches between them, so an
-export line may land in another stage's log (image IDs come from the solve's metadata, never
-from the log).
+The engine merges the batch's builds' logs into one stream (``engine/batch_build.py``) whose
+vertices are named ``#N [<target> <dockerfile stage> i/n] STEP`` (and ``#N [<target> internal]
+...``, ``#N [<target>] exporting ...``), every target's vertex numbered apart; the following ``#N
+...`` lines belong to the vertex. A vertex is the stage's whose name it carries (``-build`` and
+``-wheels`` stages are parts of the stage they are named after). A step that several targets
+share is shown by every target that has it: the stage's log keeps the report of the stage's own
+target if it ran the step there, else of the target that ran it (the others say ``CACHED`` or
+repeat it). Image IDs come from the builds' metadata, never from the log.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""Builds one batch (``batch.py``) in one BuildKit solve and records every stage of it on its own:
-its log (split from the solve's), its time span in the solve, its wheels or image, its result.
+"""Builds one batch (``batch.py``: one build per stage, counted as one solve) and records every
+stage of it on its own: its log (split from the batch's), its time span, its wheels or image, its
+result.
 
-Every stage is recorded from the solve's metadata when it ends (the targets' export steps share
-one vertex number in the progress stream, so the log cannot say reliably whose image a line
-names): an interrupted batch records nothing, though BuildKit's cache keeps its finished steps for
-the next build. When the solve fails, the stages are built again one by one, so the failing stage fails with its own log and failing step (the steps
-that succeeded are in BuildKit's cache by then); so are all the stages of a batch one of whose
-stages another jcb process is building.
+Every stage is recorded from its build's metadata when the batch ends: an interrupted batch
+records nothing, though BuildKit's cache keeps its finished steps for the next build. When the
+batch fails, its stages are built again one by one, so the failing stage fails with its own log
+and failing step (the steps that succeeded are in BuildKit's cache by then); so are all the
+stages of a batch one of whose stages another jcb process is building.
 """
 
 from __future__ import annotations
