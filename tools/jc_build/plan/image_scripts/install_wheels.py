@@ -1,10 +1,11 @@
 """Run by jcb inside the image it builds (jcb never imports it): installs the wheels named on the
 command line into the image's Python environment, offline and without their dependencies.
 
-When the interpreter is Python 3.10 or newer and none of the wheels' distributions is installed
-yet, pypa/installer (staged next to this file) unpacks them into ``sysconfig``'s default scheme,
-the one pip uses there, writing RECORD, scripts and bytecode like pip but without pip's start-up.
-Otherwise pip does it, which also removes an installed version of the same distribution first.
+When the interpreter is Python 3.10 or newer, its ``sysconfig`` default scheme (the one pip uses
+there) installs into a directory on ``sys.path``, and none of the wheels' distributions is
+installed yet, pypa/installer (staged next to this file) unpacks them there, writing RECORD,
+scripts and bytecode like pip but without pip's start-up. Otherwise pip does it, which also
+removes an installed version of the same distribution first.
 """
 
 import os
@@ -56,9 +57,16 @@ def with_installer(wheels):
             print(f"jcb: installed {os.path.basename(wheel)}")
 
 
+def scheme_on_path():
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    return paths["purelib"] in sys.path and paths["platlib"] in sys.path
+
+
 def main(wheels):
     names = {normalized(os.path.basename(wheel).split("-")[0]) for wheel in wheels}
-    if sys.version_info < (3, 10) or names & installed_names():
+    if sys.version_info < (3, 10) or not scheme_on_path() or names & installed_names():
         with_pip(wheels)
     with_installer(wheels)
 
