@@ -19,6 +19,7 @@ from jc_build.engine import (
     detect_engine,
 )
 from jc_build.engine.base import CliEngine
+from jc_build.engine.buildx import BuildxEngine
 
 pytestmark = [
     pytest.mark.engine,
@@ -300,3 +301,39 @@ def test_a_remembered_cli_that_is_not_found_now_is_not_run(monkeypatch: pytest.M
     remember.write_text(json.dumps({"fingerprint": ["same"], "engine": "buildx", "cli": str(evil)}))
     engine = detect_engine("auto", remember=remember)  # the file is data: its CLI must be one found on PATH
     assert engine.cli != str(evil) and json.loads(remember.read_text())["cli"] == engine.cli
+
+
+def test_buildx_builds_run_the_plugin_directly(tmp_path: Path, ctx: Path) -> None:
+    try:
+        detected = detect_engine("buildx")
+    except EngineUnavailable as e:
+        pytest.skip(f"no buildx plugin: {e}")
+    assert isinstance(detected, BuildxEngine) and detected.plugin and os.path.isfile(detected.plugin)
+    calls = tmp_path / "calls"
+    plugin = tmp_path / "docker-buildx"  # records how it was started, then is the real plugin
+    plugin.write_text(f'#!/bin/sh\necho "$DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND $*" >> {calls}\n'
+                      f'exec {detected.plugin} "$@"\n')
+    plugin.chmod(0o755)
+    engine = BuildxEngine(detected.cli, detected.host, str(plugin))
+    tag = "jcb-test/plugin:direct"
+    req = SolveRequest(context_dir=ctx, dockerfile=f"FROM {BASE}\nARG NONCE\nRUN echo $NONCE > /n\n",
+                       tags=(tag,), build_args={"NONCE": nonce()}, network="none")
+    result = engine.solve(req)
+    assert result.image_id == engine.image_id(tag)
+    started = calls.read_text().split()
+    assert started[:3] == [detected.cli, "buildx", "build"] and "--network" in started
+
+
+def test_a_remembered_plugin_outside_the_plugin_directories_is_not_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    remember = tmp_path / "engine.json"
+    monkeypatch.setattr("jc_build.engine.detect._fingerprint", lambda builder, clis, host: ["same"])
+    engine = detect_engine("buildx", remember=remember)
+    evil = tmp_path / "docker-buildx"
+    evil.write_text("#!/bin/sh\nexit 0\n")
+    evil.chmod(0o755)
+    record = {"fingerprint": ["same"], "engine": "buildx", "cli": engine.cli, "plugin": str(evil)}
+    remember.write_text(json.dumps(record))
+    again = detect_engine("buildx", remember=remember)
+    assert isinstance(again, BuildxEngine) and again.plugin is None  # the file is data: through the CLI then

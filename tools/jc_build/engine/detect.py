@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from jc_build.engine.base import CliEngine
+from jc_build.engine.base import CliEngine, host_flags
 from jc_build.engine.buildx import BuildxEngine
 from jc_build.engine.classic import DockerBuildkitEngine
 from jc_build.engine.errors import HOW_TO_START, EngineUnavailable
@@ -52,7 +52,8 @@ def detect_engine(builder: str | None = None, host: str = "", remember: Path | N
 def _probe(builder: str, clis: list[str], host: str) -> CliEngine:
     engine: CliEngine | None = None
     if builder in ("auto", "buildx"):
-        engine = next((BuildxEngine(c, host) for c in clis if _has_buildx(c)), None)
+        cli = next((c for c in clis if _has_buildx(c)), None)
+        engine = BuildxEngine(cli, host, _buildx_plugin(cli, host)) if cli else None
         if engine is None and builder == "buildx":
             raise EngineUnavailable(
                 f"no docker CLI with the buildx plugin among {', '.join(clis)}; "
@@ -82,18 +83,28 @@ def _remembered(path: Path, fingerprint: list[object], clis: list[str], host: st
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data["fingerprint"] == fingerprint and data["engine"] in _ENGINES and data["cli"] in clis:
+            if data["engine"] == BuildxEngine.name:
+                return BuildxEngine(str(data["cli"]), host, _known_plugin(data.get("plugin")))
             return _ENGINES[data["engine"]](str(data["cli"]), host)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
 
 
+def _known_plugin(path: object) -> str | None:
+    """A remembered plugin path, if it is a buildx binary in one of the fingerprinted plugin
+    directories (the file is data: it never names a program of its own choosing)."""
+    known = {str(Path(d).expanduser() / "docker-buildx") for d in _PLUGIN_DIRS}
+    return path if isinstance(path, str) and path in known and os.path.isfile(path) else None
+
+
 def _remember(path: Path, fingerprint: list[object], engine: CliEngine) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps({"fingerprint": fingerprint, "engine": engine.name, "cli": engine.cli}),
-                       encoding="utf-8")
+        record = {"fingerprint": fingerprint, "engine": engine.name, "cli": engine.cli,
+                  "plugin": getattr(engine, "plugin", None)}
+        tmp.write_text(json.dumps(record), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass  # only a shortcut for the next run
@@ -126,6 +137,14 @@ def _classic_engine(clis: list[str], host: str) -> DockerBuildkitEngine:
 
 def _has_buildx(cli: str) -> bool:
     return _run(cli, "buildx", "version").returncode == 0
+
+
+def _buildx_plugin(cli: str, host: str) -> str | None:
+    """The buildx plugin binary ``cli`` runs (as its ``docker info`` lists it), None if it says none."""
+    listing = "{{range .ClientInfo.Plugins}}{{if eq .Name \"buildx\"}}{{.Path}}{{end}}{{end}}"
+    proc = _run(cli, *host_flags(host), "info", "--format", listing, timeout=30)
+    path = proc.stdout.strip()
+    return path if proc.returncode == 0 and os.path.isfile(path) else None
 
 
 def _client_major(cli: str) -> int:
