@@ -311,7 +311,7 @@ def test_buildx_builds_run_the_plugin_directly(tmp_path: Path, ctx: Path) -> Non
     assert isinstance(detected, BuildxEngine) and detected.plugin and os.path.isfile(detected.plugin)
     calls = tmp_path / "calls"
     plugin = tmp_path / "docker-buildx"  # records how it was started, then is the real plugin
-    plugin.write_text(f'#!/bin/sh\necho "$DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND $*" >> {calls}\n'
+    plugin.write_text(f'#!/bin/sh\necho "$BUILDX_GIT_INFO $DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND $*" >> {calls}\n'
                       f'exec {detected.plugin} "$@"\n')
     plugin.chmod(0o755)
     engine = BuildxEngine(detected.cli, detected.host, str(plugin))
@@ -321,7 +321,7 @@ def test_buildx_builds_run_the_plugin_directly(tmp_path: Path, ctx: Path) -> Non
     result = engine.solve(req)
     assert result.image_id == engine.image_id(tag)
     started = calls.read_text().split()
-    assert started[:3] == [detected.cli, "buildx", "build"] and "--network" in started
+    assert started[:4] == ["0", detected.cli, "buildx", "build"] and "--network" in started
 
 
 def test_a_remembered_plugin_outside_the_plugin_directories_is_not_run(
