@@ -32,7 +32,7 @@ class BuildxEngine(CliEngine):
         super().__init__(cli, host)
         self.plugin = plugin  # the buildx plugin's binary, run directly; None: through the CLI
 
-    def plugin_argv(self) -> list[str]:
+    def buildx_argv(self) -> list[str]:
         """The command that starts ``docker buildx``: the plugin itself where it is known, without
         git metadata (``BUILDX_GIT_INFO=0``: a build's context is jcb's scratch directory, and
         buildx would run ``git`` in it for every build)."""
@@ -46,7 +46,7 @@ class BuildxEngine(CliEngine):
         """A client for ``buildx`` commands only (its first words may be the plugin's, not the CLI's)."""
         from python_on_whales import DockerClient
 
-        return DockerClient(client_call=self.plugin_argv())
+        return DockerClient(client_call=self.buildx_argv())
 
     def solve(self, req: SolveRequest, on_log_line: LogCallback | None = None) -> SolveResult:
         from python_on_whales.exceptions import DockerException
