@@ -49,13 +49,14 @@ def test_batch_dockerfile_names_stages_and_their_context_directories(harness: Ma
     stages = stages_of(harness(), "//c")
     base, wheel, a, c = (stages[x] for x in ("//base:base", "//w:wheel", "//a:a", "//c:c"))
     batch = Batch((base, wheel, a, c), "default")
-    text = compose(batch, {base.key: "fake/base:1"}, {a.key: False})
+    text = compose(batch, {base.key: "fake/base:1"})
     names = {label: stage_name(s) for label, s in stages.items()}
     assert "JCB_BASE" not in text
     assert f"FROM fake/base:1 AS {names['//base:base']}\n" in text
     assert f"FROM {names['//base:base']} AS {names['//w:wheel']}-build\n" in text
     assert f"FROM scratch AS {names['//w:wheel']}\nCOPY --from={names['//w:wheel']}-build /opt/wheels/ /" in text
-    assert f"FROM scratch AS {names['//a:a']}-wheels\nCOPY --from={names['//w:wheel']} / /\n" in text
+    assert (f"FROM scratch AS {names['//a:a']}-wheels\nCOPY {names['//a:a']}/wheels/ /\n"
+            f"COPY --from={names['//w:wheel']} / /\n") in text
     assert f"--mount=type=bind,from={names['//a:a']}-wheels,target=/tmp/jcb-wheels" in text
     assert f"FROM {names['//a:a']} AS {names['//c:c']}\n" in text
     assert text.count("echo stage=") == 4  # every stage's own step, once
@@ -64,7 +65,7 @@ def test_batch_dockerfile_names_stages_and_their_context_directories(harness: Ma
 def test_wheels_built_earlier_come_from_the_layers_context_directory(harness: Make) -> None:
     stages = stages_of(harness(), "//c")
     a, c = stages["//a:a"], stages["//c:c"]
-    text = compose(Batch((a, c), "default"), {a.key: "t/base:x"}, {a.key: True})
+    text = compose(Batch((a, c), "default"), {a.key: "t/base:x"})
     assert f"FROM scratch AS {stage_name(a)}-wheels\nCOPY {stage_name(a)}/wheels/ /\n" in text
     assert f"FROM t/base:x AS {stage_name(a)}\n" in text
 
@@ -81,7 +82,7 @@ def test_compile_order_keeps_at_most_slots_compiles_in_plan_order(harness: Make)
     assert compile_order(batch, 5, lambda s: 1.0) == {}
     long_first = compile_order(batch, 2, lambda s: 10.0 if s is wheels[0] else 1.0)
     assert long_first == {keys[2]: [keys[1]], keys[3]: [keys[2]], keys[4]: [keys[3]]}
-    text = compose(batch, {w.key: "t/base:x" for w in wheels}, {}, after)
+    text = compose(batch, {w.key: "t/base:x" for w in wheels}, after)
     assert f"RUN --mount=type=bind,from={stage_name(wheels[0])},target=/tmp/jcb-order/{stage_name(wheels[0])} true" \
         in text
 

@@ -8,6 +8,9 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from jc_build.errors import JcbError
 from jc_build.execution.build_context import stage_installer
 from jc_build.plan import wheel_installer
 
@@ -57,3 +60,23 @@ def test_an_installed_distribution_goes_to_pip_which_removes_it_first(tmp_path: 
     proc = run(env, wheels)
     assert proc.returncode != 0 and f"{Path(env / 'bin' / 'python')}: No module named pip" in proc.stderr
     assert not (site / "demo_pkg").exists()
+
+
+def test_a_scheme_not_on_sys_path_goes_to_pip(tmp_path: Path) -> None:
+    env, wheels, site = setup(tmp_path)
+    script = wheels / wheel_installer.DIR / "install_wheels.py"
+    # -S: no site-packages on sys.path, so the default scheme installs where the interpreter does not import from
+    proc = subprocess.run([str(env / "bin" / "python"), "-S", str(script), str(wheels / WHEEL)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode != 0 and "No module named pip" in proc.stderr
+    assert not (site / "demo_pkg").exists()
+
+
+def test_a_missing_installer_package_is_one_line_naming_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    wheel_installer.files.cache_clear()
+    try:
+        with pytest.raises(JcbError, match=r"^the Python package 'installer' .* missing: run scripts/setup.sh$"):
+            wheel_installer.files()
+    finally:
+        wheel_installer.files.cache_clear()

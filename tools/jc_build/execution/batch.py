@@ -81,14 +81,13 @@ def stage_name(stage: Stage) -> str:
     return f"s{stage.key[:20]}"
 
 
-def compose(batch: Batch, below: Mapping[str, str], staged_wheels: Mapping[str, bool],
-            order_after: Mapping[str, Sequence[str]] | None = None) -> str:
+def compose(batch: Batch, below: Mapping[str, str], order_after: Mapping[str, Sequence[str]] | None = None) -> str:
     """The batch's Dockerfile.
 
     ``below``: for each stage whose base is outside the batch, the image reference to build on.
-    ``staged_wheels``: for each layer with wheels, whether its context directory has a ``wheels/``
-    (wheels built earlier, the install step's files) to copy in. ``order_after``: for a wheel stage, the wheel
-    stages of the batch it must wait for (the compile-slot order of ``compile_order``).
+    ``order_after``: for a wheel stage, the wheel stages of the batch it must wait for (the
+    compile-slot order of ``compile_order``). A layer with wheels finds a ``wheels/`` in its context
+    directory (the install step's files, and the wheels built before the batch).
     """
     names = {s.key: stage_name(s) for s in batch.stages}
     out: list[str] = []
@@ -97,19 +96,16 @@ def compose(batch: Batch, below: Mapping[str, str], staged_wheels: Mapping[str, 
         base = base or below[stage.key]
         after = [names[k] for k in (order_after or {}).get(stage.key, ())]
         if stage.wheel_inputs:
-            out += _wheels_stage(stage, names, staged_wheels.get(stage.key, False))
+            out += _wheels_stage(stage, names)
         out += _rewrite(stage, names[stage.key], base, after)
         out.append("")
     return "\n".join(out)
 
 
-def _wheels_stage(stage: Stage, names: Mapping[str, str], staged: bool) -> list[str]:
+def _wheels_stage(stage: Stage, names: Mapping[str, str]) -> list[str]:
     """A scratch stage holding every wheel the layer installs (as the context's ``wheels/``)."""
-    lines = [f"FROM scratch AS {stage_name(stage)}-wheels"]
-    if staged:
-        lines.append(f"COPY {stage_name(stage)}/{WHEELS_CONTEXT_DIR}/ /")
-    lines += [f"COPY --from={names[k]} / /" for k in stage.wheel_inputs if k in names]
-    return lines
+    lines = [f"FROM scratch AS {stage_name(stage)}-wheels", f"COPY {stage_name(stage)}/{WHEELS_CONTEXT_DIR}/ /"]
+    return lines + [f"COPY --from={names[k]} / /" for k in stage.wheel_inputs if k in names]
 
 
 def _rewrite(stage: Stage, name: str, base: str, after: Sequence[str]) -> list[str]:

@@ -149,7 +149,6 @@ class BatchRunner:
         context, out = tmp / "context", tmp / "out"
         keys = batch.keys
         below: dict[str, str] = {}
-        staged: dict[str, bool] = {}
         secrets: dict[str, Path] = {}
         for stage in batch.stages:
             outside = [k for k in stage.wheel_inputs if k not in keys]
@@ -157,7 +156,6 @@ class BatchRunner:
                           self.runner.cache, context / stage_name(stage))
             if stage.wheel_inputs:
                 stage_installer(context / stage_name(stage) / WHEELS_CONTEXT_DIR)
-            staged[stage.key] = bool(stage.wheel_inputs)
             if stage.base[0] == "image" or stage.base[1] not in keys:
                 below[stage.key] = self.runner.base_ref(stage, done)
             secrets.update(secret_files(stage, self.runner.asked.secrets, tmp / "secrets"))
@@ -168,7 +166,7 @@ class BatchRunner:
                                     output_dir=out / stage_name(s) if s.kind == "wheel" else None)
                         for s in tops_first)
         first = batch.stages[0]
-        return BatchRequest(context, compose(batch, below, staged, order), targets, secrets,
+        return BatchRequest(context, compose(batch, below, order), targets, secrets,
                             platform=first.oci_platform, network=None if batch.network == "default" else batch.network,
                             log_path=log_path)
 

@@ -9,6 +9,8 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
+from ..errors import JcbError
+
 DIR = ".jcb-install"  # under the wheels directory; ``*.whl`` never matches it
 SCRIPT = Path(__file__).parent / "image_scripts" / "install_wheels.py"
 
@@ -18,7 +20,7 @@ def files() -> dict[str, Path]:
     """Path under ``DIR`` -> file: the script and installer's modules (not its Windows launchers)."""
     spec = importlib.util.find_spec("installer")
     if spec is None or spec.origin is None:
-        raise RuntimeError("the 'installer' package is missing: run scripts/setup.sh")
+        raise JcbError("the Python package 'installer' (a dependency of jcb) is missing: run scripts/setup.sh")
     package = Path(spec.origin).parent
     out = {"install_wheels.py": SCRIPT}
     out.update({f"installer/{p.relative_to(package)}": p for p in sorted(package.rglob("*.py"))})

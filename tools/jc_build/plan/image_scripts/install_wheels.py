@@ -38,15 +38,12 @@ def with_pip(wheels):
     os.execv(sys.executable, [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", *wheels])
 
 
-def with_installer(wheels):
-    import sysconfig
-
+def with_installer(wheels, paths):
     sys.path.insert(0, HERE)
     from installer import install
     from installer.destinations import SchemeDictionaryDestination
     from installer.sources import WheelFile
 
-    paths = sysconfig.get_paths()
     for wheel in wheels:
         with WheelFile.open(wheel) as source:
             scheme = {key: paths[key] for key in ("purelib", "platlib", "scripts", "data")}
@@ -57,18 +54,15 @@ def with_installer(wheels):
             print(f"jcb: installed {os.path.basename(wheel)}")
 
 
-def scheme_on_path():
+def main(wheels):
     import sysconfig
 
-    paths = sysconfig.get_paths()
-    return paths["purelib"] in sys.path and paths["platlib"] in sys.path
-
-
-def main(wheels):
+    paths = sysconfig.get_paths()  # the default scheme, the one pip installs into
+    on_path = paths["purelib"] in sys.path and paths["platlib"] in sys.path
     names = {normalized(os.path.basename(wheel).split("-")[0]) for wheel in wheels}
-    if sys.version_info < (3, 10) or not scheme_on_path() or names & installed_names():
+    if sys.version_info < (3, 10) or not on_path or names & installed_names():
         with_pip(wheels)
-    with_installer(wheels)
+    with_installer(wheels, paths)
 
 
 if __name__ == "__main__":
