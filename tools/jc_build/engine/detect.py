@@ -103,7 +103,7 @@ def _remember(path: Path, fingerprint: list[object], engine: CliEngine) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         record = {"fingerprint": fingerprint, "engine": engine.name, "cli": engine.cli,
-                  "plugin": getattr(engine, "plugin", None)}
+                  "plugin": engine.plugin if isinstance(engine, BuildxEngine) else None}
         tmp.write_text(json.dumps(record), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
@@ -140,11 +140,11 @@ def _has_buildx(cli: str) -> bool:
 
 
 def _buildx_plugin(cli: str, host: str) -> str | None:
-    """The buildx plugin binary ``cli`` runs (as its ``docker info`` lists it), None if it says none."""
+    """The buildx plugin binary ``cli`` runs (as its ``docker info`` lists it), if it is one that
+    ``_known_plugin`` accepts (the same rule as for a remembered one); None otherwise."""
     listing = "{{range .ClientInfo.Plugins}}{{if eq .Name \"buildx\"}}{{.Path}}{{end}}{{end}}"
     proc = _run(cli, *host_flags(host), "info", "--format", listing, timeout=30)
-    path = proc.stdout.strip()
-    return path if proc.returncode == 0 and os.path.isfile(path) else None
+    return _known_plugin(proc.stdout.strip()) if proc.returncode == 0 else None
 
 
 def _client_major(cli: str) -> int:
